@@ -1,0 +1,137 @@
+//! Subcommands. Each module turns parsed arguments into library calls and
+//! prints the result (human text, or JSON with `--json`).
+
+pub mod parse_logs;
+pub mod plugins;
+pub mod run;
+pub mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::capabilities::Capability;
+use crate::config::info::InfoError;
+use crate::config::settings::Settings;
+use crate::plugins::Limits;
+
+/// Turn a failed CI job into a reproduction test, a fix and a draft pull request.
+#[derive(Debug, Parser)]
+#[command(name = "cifix", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand accepts.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// More output (-v: debug, -vv: trace). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Grant a capability to the selected third-party strategy
+    /// (fs-read, fs-write, agent, 'process:PROGRAM ARGS|*|**'). Repeatable.
+    #[arg(long = "allow", global = true, value_name = "CAPABILITY")]
+    pub allow: Vec<Capability>,
+    /// Memory cap per plugin instance, in MiB [default: 256, or the config file's].
+    #[arg(long, global = true, value_name = "MIB")]
+    pub plugin_memory_mb: Option<u64>,
+    /// Deadline per plugin call, in seconds [default: 60, or the config file's].
+    #[arg(long, global = true, value_name = "SECS")]
+    pub plugin_deadline_secs: Option<u64>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The whole pipeline: logs → failure report → reproduction → fix → PR → report.
+    Run(run::RunArgs),
+    /// Check info.json, the repository, tools, plugins and tokens without changing anything.
+    Validate(validate::ValidateArgs),
+    /// Parse a CI log into ranked failures.
+    ParseLogs(parse_logs::ParseLogsArgs),
+    /// List and inspect strategy plugins.
+    #[command(subcommand)]
+    Plugins(plugins::PluginsCommand),
+}
+
+/// Set up tracing: `RUST_LOG` if set, else warn / debug / trace by `-v` count.
+pub fn init_tracing(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "warn,cifix=info",
+        1 => "info,cifix=debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}
+
+/// Dispatch a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let env = Env::new(&cli.global)?;
+    match cli.command {
+        Command::Run(a) => run::run(&env, a),
+        Command::Validate(a) => validate::run(&env, a),
+        Command::ParseLogs(a) => parse_logs::run(&env, a),
+        Command::Plugins(c) => plugins::run(&env, c),
+    }
+}
+
+/// Exit code for an error: 2 for bad input, 1 otherwise.
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    if e.downcast_ref::<InfoError>().is_some() || e.downcast_ref::<UsageError>().is_some() { 2 } else { 1 }
+}
+
+/// Bad input that is not an info.json rule (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// What every subcommand needs: settings, limits and grants.
+#[derive(Debug)]
+pub struct Env {
+    pub settings: Settings,
+    pub limits: Limits,
+    pub allow: Vec<Capability>,
+}
+
+impl Env {
+    fn new(g: &Global) -> anyhow::Result<Env> {
+        let settings = Settings::load()?;
+        let mut limits = settings.limits();
+        if let Some(m) = g.plugin_memory_mb {
+            limits.memory = (m.clamp(1, 65_536) as usize) << 20;
+        }
+        if let Some(d) = g.plugin_deadline_secs {
+            limits.deadline = std::time::Duration::from_secs(d.max(1));
+        }
+        Ok(Env { settings, limits, allow: g.allow.clone() })
+    }
+
+    /// What the user grants to `plugin`: the config file's grants plus `--allow`.
+    pub fn user_grant(&self, plugin: &str) -> Vec<Capability> {
+        let mut g = self.settings.granted(plugin);
+        g.extend(self.allow.iter().cloned());
+        g
+    }
+}
+
+/// Whether to colour output on stdout.
+pub fn color() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+}
+
+/// The repository folder: `--repo` or the current directory.
+pub fn repo_dir(arg: &Option<PathBuf>) -> PathBuf {
+    arg.clone().unwrap_or_else(|| PathBuf::from("."))
+}
