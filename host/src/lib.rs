@@ -9,3 +9,5 @@ pub mod capabilities;
 pub mod cli;
 pub mod config;
 pub mod plugins;
+pub mod git;
+pub mod github;

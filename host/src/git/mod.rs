@@ -1,0 +1,1 @@
+//! git integration (git2): worktrees, branches, commits, push.

@@ -1,0 +1,1 @@
+//! GitHub integration (octocrab): run logs in, draft PR out.
