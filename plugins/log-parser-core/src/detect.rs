@@ -177,7 +177,6 @@ pub struct Ctx {
     pub gtest_bin: Option<String>,
     pub last_path_line: u64,
     pub maven_class: Option<String>,
-    pub dotnet: bool,
     pub line_no: u64,
 }
 
@@ -193,7 +192,6 @@ impl Ctx {
             gtest_bin: None,
             last_path_line: 0,
             maven_class: None,
-            dotnet: false,
             line_no: 0,
         }
     }

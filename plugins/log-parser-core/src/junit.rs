@@ -10,9 +10,7 @@ pub struct JFail {
     pub file: Option<String>,
     pub line: Option<u32>,
     pub message: String,
-    pub is_error: bool,
     pub start: u64,
-    pub end: u64,
     pub lines: Vec<String>,
 }
 
@@ -130,7 +128,7 @@ impl Junit {
     }
 
     fn emit(&mut self, ln: u64, out: &mut Vec<JFail>) {
-        let Some((message, is_error, _, fail_line)) = self.fail.take() else {
+        let Some((message, _is_error, _, fail_line)) = self.fail.take() else {
             return;
         };
         let case = self.case.take().unwrap_or(Case {
@@ -147,16 +145,13 @@ impl Junit {
             lines.clear();
         }
         lines.truncate(MAX_LINES);
-        let end = start + lines.len().max(1) as u64 - 1;
         out.push(JFail {
             name: case.name,
             classname: case.classname,
             file: case.file,
             line: case.line,
             message: cut(&unescape(&message), 400).to_string(),
-            is_error,
             start,
-            end,
             lines,
         });
     }

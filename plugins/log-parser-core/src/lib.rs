@@ -12,6 +12,9 @@
 //! cleaned, visible text: ANSI escapes, GitHub Actions timestamps and text
 //! overwritten by `\r` progress updates are removed.
 
+// Nested `if let`s read better than long let-chains in the recognisers.
+#![allow(clippy::collapsible_if)]
+
 use serde::{Deserialize, Serialize};
 
 mod clean;

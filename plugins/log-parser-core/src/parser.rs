@@ -62,7 +62,6 @@ struct Cand {
     section: u32,
     adj: f64,
     best_msg: (u8, String),
-    gh_error: bool,
 }
 
 impl Cand {
@@ -364,7 +363,7 @@ impl Parser {
             if gh_error {
                 h.score += 6.0;
             }
-            self.start_cand(h, s, gh_error);
+            self.start_cand(h, s);
         }
     }
 
@@ -396,7 +395,7 @@ impl Parser {
         self.section += 1;
     }
 
-    fn start_cand(&mut self, h: Hit, s: &str, gh_error: bool) {
+    fn start_cand(&mut self, h: Hit, s: &str) {
         self.seq += 1;
         let ln = self.line_no;
         let before = (h.before as u64)
@@ -425,7 +424,6 @@ impl Parser {
             section: self.section,
             adj: 0.0,
             best_msg: (0, String::new()),
-            gh_error,
             hit: h,
         };
         c.push(s);
@@ -489,7 +487,6 @@ impl Parser {
             section: self.section,
             adj: 0.0,
             best_msg: (0, String::new()),
-            gh_error: false,
             hit: h,
         };
         self.store(c);
@@ -761,9 +758,8 @@ fn decide(b: &mut Cand, s: &str, hit: Option<&Hit>, opts: &Options) -> Decision 
             }
         }
         Style::Traceback => {
-            if ind > 0 {
-                Decision::Take
-            } else if t.starts_with("During handling")
+            if ind > 0
+                || t.starts_with("During handling")
                 || t.starts_with("The above exception")
                 || t.starts_with("Traceback")
             {
