@@ -17,6 +17,8 @@ pub enum Style {
     Traceback,
     /// Compiler diagnostics: source snippets, notes and further errors.
     Compiler,
+    /// The next n lines whatever they are (a new header still ends it).
+    Take(u8),
 }
 
 /// Terminators for [`Style::Until`].
@@ -177,6 +179,7 @@ pub struct Ctx {
     pub gtest_bin: Option<String>,
     pub last_path_line: u64,
     pub maven_class: Option<String>,
+    pub xc_failed: Vec<String>,
     pub line_no: u64,
 }
 
@@ -192,6 +195,7 @@ impl Ctx {
             gtest_bin: None,
             last_path_line: 0,
             maven_class: None,
+            xc_failed: Vec::new(),
             line_no: 0,
         }
     }
@@ -270,6 +274,19 @@ pub const KEYWORDS: &[&str] = &[
     "traceback",
     "diff --git",
 ];
+
+/// `The command "X" exited with N.` / `... failed and exited with N during .`:
+/// the exit code and the command.
+pub fn travis_exit(t: &str) -> Option<(&str, &str)> {
+    let r = t.strip_prefix("The command \"")?;
+    for sep in ["\" exited with ", "\" failed and exited with "] {
+        if let Some(p) = r.rfind(sep) {
+            let code = r[p + sep.len()..].split([' ', '.']).next().unwrap_or("");
+            return Some((code, &r[..p]));
+        }
+    }
+    None
+}
 
 fn strip_bracket_prefix(t: &str) -> &str {
     // "[ERROR] " / "[error] " / "[12:00:01] " prefixes
@@ -660,10 +677,30 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
             return Some(h);
         }
     }
+    if ind >= 2 && !ctx.xc_failed.is_empty() {
+        if let Some((name, msg)) = t.split_once(", ") {
+            if ctx.xc_failed.iter().any(|n| n == name) {
+                return Some(
+                    Hit::new(Kind::TestFailure, 86.0, msg)
+                        .fw("xctest")
+                        .test(name)
+                        .header()
+                        .before(2)
+                        .fam(Fam::Test)
+                        .style(Style::Indented),
+                );
+            }
+        }
+    }
     for mark in ["\u{2715} ", "\u{d7} ", "\u{2717} ", "\u{2716} "] {
         if let Some(r) = t.strip_prefix(mark) {
             let name = r.trim();
             let name = strip_duration_suffix(name);
+            if let Some((n, _)) = name.split_once(", ") {
+                if !n.contains(' ') && ctx.xc_failed.len() < 64 {
+                    ctx.xc_failed.push(n.to_string());
+                }
+            }
             if !name.is_empty() {
                 return Some(
                     Hit::new(Kind::TestFailure, 60.0, t)
@@ -1111,7 +1148,7 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
         }
         return Some(h);
     }
-    if let Some(p) = t.find(" .. ") {
+    if let Some(p) = t.find(" ..") {
         // prove: "t/https.t ........ Connection error ..." (a non-ok result)
         let file = &t[..p];
         let rest = t[p..].trim_start_matches([' ', '.']);
@@ -1177,6 +1214,33 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
                 .fw("xctest")
                 .fam(Fam::Test)
                 .style(Style::Single(3)),
+        );
+    }
+    // Result tables: "suite/name            ERROR"
+    for word in ["ERROR", "FAILED", "FAIL", "FAILURE"] {
+        if let Some(name) = t.strip_suffix(word) {
+            if name.ends_with("  ") || name.ends_with('\t') || name.ends_with(".. ") {
+                let name = name.trim_end().trim_end_matches('.').trim_end();
+                if !name.is_empty() && !name.contains(' ') {
+                    return Some(
+                        Hit::new(Kind::TestFailure, 56.0, t)
+                            .test(name)
+                            .fam(Fam::Test)
+                            .style(Style::Single(45)),
+                    );
+                }
+            }
+        }
+    }
+    if t.starts_with("Running the tests in") && t.ends_with("failed.") {
+        return Some(
+            Hit::new(Kind::TestFailure, 72.0, t)
+                .fw("r-cmd-check")
+                .header()
+                .before(2)
+                .fam(Fam::Test)
+                .style(Style::Take(14))
+                .weak(),
         );
     }
     // Vim's test runner, busted, and similar "Found errors in Test_x():"
@@ -1689,6 +1753,17 @@ fn detect_crash(t: &str, ind: usize) -> Option<Hit> {
                 .role(Role::Sub),
         );
     }
+    if (t.starts_with("System process ") && t.contains(" terminated"))
+        || t.starts_with("Kernel pid terminated")
+        || t.starts_with("{\"Kernel pid terminated\"")
+    {
+        return Some(
+            Hit::new(Kind::Crash, 66.0, t)
+                .fw("erlang")
+                .fam(Fam::Other)
+                .style(Style::Single(2)),
+        );
+    }
     if t.starts_with("Exception in thread ")
         || t.starts_with("Uncaught ")
         || t.starts_with("UnhandledPromiseRejection")
@@ -1816,7 +1891,9 @@ fn detect_env(t: &str, ind: usize) -> Option<Hit> {
                     .header(),
             );
         }
-        let score = if r.starts_with("code ELIFECYCLE")
+        let score = if r.starts_with("Test failed")
+            || r.starts_with("missing:")
+            || r.starts_with("code ELIFECYCLE")
             || r.starts_with("errno")
             || r.starts_with("Exit status")
             || r.starts_with("Failed at")
@@ -2100,6 +2177,20 @@ fn detect_generic(t: &str, ind: usize) -> Option<Hit> {
         return Some(
             Hit::new(Kind::Unknown, 11.0, t)
                 .fw("make")
+                .fam(Fam::Exit)
+                .style(Style::Single(0)),
+        );
+    }
+    if t.starts_with("Done. Your build exited") {
+        return Some(
+            Hit::new(Kind::Unknown, 1.0, t)
+                .fam(Fam::Exit)
+                .style(Style::Single(0)),
+        );
+    }
+    if t.starts_with("ERROR: \"") && t.contains("\" exited with") {
+        return Some(
+            Hit::new(Kind::Unknown, 8.0, t)
                 .fam(Fam::Exit)
                 .style(Style::Single(0)),
         );

@@ -113,6 +113,7 @@ pub struct Parser {
     gh: bool,
     step: Option<String>,
     section: u32,
+    section_start: u64,
     section_fail: Vec<(u32, bool)>,
     junit: Option<Junit>,
     jfails: Vec<JFail>,
@@ -147,6 +148,7 @@ impl Parser {
             gh: false,
             step: None,
             section: 0,
+            section_start: 0,
             section_fail: Vec::new(),
             junit: None,
             jfails: Vec::new(),
@@ -265,6 +267,7 @@ impl Parser {
         let t = s.trim_start();
         let ind = s.len() - t.len();
         let mut gh_error = false;
+        let mut exit_line = None;
         let mut body = s;
         // CI structure
         if let Some(r) = t.strip_prefix("##[") {
@@ -300,6 +303,7 @@ impl Parser {
                     self.close_open();
                     self.step = Some(cut(cmd.trim(), 200).to_string());
                     self.section += 1;
+                    self.section_start = ln;
                     self.ctx.sect = detect::Sect::None;
                     if cmd.starts_with("./") || cmd.contains("/bin/") {
                         let bin = cmd.split(' ').next().unwrap_or("");
@@ -310,18 +314,15 @@ impl Parser {
                     return;
                 }
             }
-            if let Some(r) = t.strip_prefix("The command \"") {
-                if let Some(p) = r.rfind("\" exited with ") {
-                    let ok = r[p + 14..].trim_end_matches('.') == "0";
-                    self.section_status(ok);
-                }
+            if let Some((code, _)) = detect::travis_exit(t) {
+                exit_line = Some(code == "0");
             }
             if !t.is_empty() && (t.starts_with('/') || (!t.contains(' ') && looks_like_path(t))) {
                 self.ctx.last_path_line = ln;
             }
         }
 
-        let hit = if self.ac.is_match(body) || body.trim_start().starts_with("E: ") {
+        let hit = if self.ac.is_match(body) || structural(body) {
             let mut h = detect::detect(body, &mut self.ctx);
             if gh_error && h.is_none() {
                 h = Some(gh_hit(body));
@@ -363,7 +364,17 @@ impl Parser {
             if gh_error {
                 h.score += 6.0;
             }
+            if h.fam == Fam::Exit && exit_line.is_some() {
+                // the command's own exit line: give it the command's output as context
+                let since = ln.saturating_sub(self.section_start + 1);
+                if since <= 12 {
+                    h.before = since as u32;
+                }
+            }
             self.start_cand(h, s);
+        }
+        if let Some(ok) = exit_line {
+            self.section_status(ok);
         }
     }
 
@@ -393,6 +404,7 @@ impl Parser {
         }
         self.close_open();
         self.section += 1;
+        self.section_start = self.line_no;
     }
 
     fn start_cand(&mut self, h: Hit, s: &str) {
@@ -527,7 +539,8 @@ impl Parser {
                 .position(|d| d.hit.test.as_deref().is_some_and(|dt| same_test(dt, &t)))
             {
                 let d = &mut self.done[i];
-                if d.hit.summary && !c.hit.summary {
+                let longer = !d.hit.summary && !c.hit.summary && c.lines.len() > d.lines.len();
+                if (d.hit.summary && !c.hit.summary) || longer {
                     let mut c = c;
                     merge_fields(&mut c.hit, &d.hit);
                     c.seq = c.seq.min(d.seq);
@@ -570,13 +583,20 @@ impl Parser {
         let mut done = std::mem::take(&mut self.done);
         let max_seq = self.seq.max(1) as f64;
         let any_specific = done.iter().any(|c| c.hit.score >= 30.0);
+        let any_failed = self.section_fail.iter().any(|(_, f)| *f);
         for c in done.iter_mut() {
-            if let Some((_, failed)) = self.section_fail.iter().find(|(s, _)| *s == c.section) {
-                if *failed {
-                    c.adj += 8.0;
-                } else if c.hit.fam != Fam::Exit {
-                    c.adj -= c.hit.score * 0.6;
-                }
+            let status = self
+                .section_fail
+                .iter()
+                .find(|(s, _)| *s == c.section)
+                .map(|x| x.1);
+            match status {
+                Some(true) => c.adj += 8.0,
+                _ if c.hit.fam == Fam::Exit => c.adj += 8.0,
+                Some(false) => c.adj -= c.hit.score * 0.6,
+                // a section that did not fail the build while another did
+                None if any_failed => c.adj -= c.hit.score * 0.5,
+                None => {}
             }
             if c.hit.score < 30.0 {
                 // weak lines: the later, the likelier
@@ -601,6 +621,32 @@ impl Parser {
             bytes: self.bytes,
             failures,
         }
+    }
+}
+
+/// Lines worth running the recognisers on even without a keyword:
+/// numbered items (`1) name`) and `path:line` locations.
+fn structural(s: &str) -> bool {
+    let t = s.trim_start().as_bytes();
+    if t.is_empty() {
+        return false;
+    }
+    if t[0].is_ascii_digit() {
+        return true;
+    }
+    if t.starts_with(b"E: ") {
+        return true;
+    }
+    match memchr::memchr(b':', t) {
+        Some(p) => {
+            p > 0
+                && p + 1 < t.len()
+                && (t[p + 1].is_ascii_digit()
+                    || (t[p + 1] == b' ' && t.get(p + 2).is_some_and(|c| c.is_ascii_digit())))
+                && t[..p].contains(&b'.')
+        }
+        None => memchr::memchr(b'(', t)
+            .is_some_and(|p| p > 0 && t.get(p + 1).is_some_and(|c| c.is_ascii_digit())),
     }
 }
 
@@ -731,6 +777,7 @@ fn decide(b: &mut Cand, s: &str, hit: Option<&Hit>, opts: &Options) -> Decision 
             Style::Until(Term::Blank) => 0,
             Style::Until(Term::Phpunit) => 1,
             Style::Until(_) => 3,
+            Style::Take(_) => 8,
         };
         if b.pending_blank >= limit {
             return Decision::Close;
@@ -748,6 +795,13 @@ fn decide(b: &mut Cand, s: &str, hit: Option<&Hit>, opts: &Options) -> Decision 
                 Decision::Take
             } else {
                 Decision::Close
+            }
+        }
+        Style::Take(n) => {
+            if b.lines.len() > n as usize {
+                Decision::Close
+            } else {
+                Decision::Take
             }
         }
         Style::Indented => {

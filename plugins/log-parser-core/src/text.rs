@@ -88,7 +88,13 @@ pub fn file_loc(t: &str) -> Option<(&str, u32, &str)> {
         return None;
     }
     let open = b[i];
-    let (ln, rest) = leading_num(&t[i + 1..])?;
+    let after = &t[i + 1..];
+    let after = if open == b':' {
+        after.strip_prefix(' ').unwrap_or(after)
+    } else {
+        after
+    };
+    let (ln, rest) = leading_num(after)?;
     let mut rest = rest;
     if open == b'(' {
         if let Some(r) = rest.strip_prefix(',') {
