@@ -7,10 +7,10 @@ use std::io::Read;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let json = args.iter().any(|a| a == "--json");
-    let files: Vec<&String> = args
-        .iter()
-        .filter(|a| !a.starts_with("--") && a.as_str() != "parse-logs")
-        .collect();
+    let mut files: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    if files.len() >= 2 {
+        files.remove(0); // the subcommand name
+    }
     // Number lines like Python's universal newlines (a lone `\r` is a line
     // break), which is how the LogChunks scorer reads logs; `--lf-lines`
     // numbers by `\n` only, the library default.

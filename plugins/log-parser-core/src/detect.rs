@@ -181,6 +181,8 @@ pub struct Ctx {
     pub maven_class: Option<String>,
     pub xc_failed: Vec<String>,
     pub line_no: u64,
+    /// Set by a recogniser that consumed a line as state (a section header).
+    pub stop: bool,
 }
 
 impl Ctx {
@@ -197,6 +199,7 @@ impl Ctx {
             maven_class: None,
             xc_failed: Vec::new(),
             line_no: 0,
+            stop: false,
         }
     }
 }
@@ -339,6 +342,10 @@ pub fn detect(s: &str, ctx: &mut Ctx) -> Option<Hit> {
     if let Some(h) = detect_tests(s, t, ind, ctx) {
         return Some(h);
     }
+    if ctx.stop {
+        ctx.stop = false;
+        return None;
+    }
 
     // ---------- Compilers ----------
     if let Some(h) = detect_compile(t, ind, ctx) {
@@ -367,15 +374,24 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
             let rest = rest.trim();
             if rest == "failing" && n > 0 {
                 ctx.sect = Sect::Mocha;
-                return None;
+                {
+                    ctx.stop = true;
+                    return None;
+                }
             }
             if rest == "passing" || rest.starts_with("passing (") {
-                return None;
+                {
+                    ctx.stop = true;
+                    return None;
+                }
             }
         }
         if t == "Failures:" || t == "Failed examples:" {
             ctx.sect = Sect::Rspec;
-            return None;
+            {
+                ctx.stop = true;
+                return None;
+            }
         }
         if (t.starts_with("There was ") || t.starts_with("There were "))
             && (t.ends_with("failure:")
@@ -384,11 +400,17 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
                 || t.ends_with("errors:"))
         {
             ctx.sect = Sect::Phpunit;
-            return None;
+            {
+                ctx.stop = true;
+                return None;
+            }
         }
         if t.starts_with("There was ") || t.starts_with("There were ") {
             ctx.sect = Sect::None;
-            return None;
+            {
+                ctx.stop = true;
+                return None;
+            }
         }
         if t == "[ERROR] Failures:"
             || t == "[ERROR] Errors:"
@@ -396,15 +418,24 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
             || t == "Tests in error:"
         {
             ctx.sect = Sect::Surefire;
-            return None;
+            {
+                ctx.stop = true;
+                return None;
+            }
         }
         if t.starts_with("The following tests FAILED:") {
             ctx.sect = Sect::Ctest;
-            return None;
+            {
+                ctx.stop = true;
+                return None;
+            }
         }
         if t == "failures:" {
             ctx.sect = Sect::Cargo;
-            return None;
+            {
+                ctx.stop = true;
+                return None;
+            }
         }
     }
 
@@ -538,7 +569,10 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
     }
     if ctx.sect == Sect::Cargo && ind == 4 && !t.contains(' ') && t.len() > 1 {
         // list of failed test names after "failures:"
-        return None;
+        {
+            ctx.stop = true;
+            return None;
+        }
     }
     // cargo nextest: "FAIL [   0.004s] crate tests::name"
     for (pre, kind) in [
@@ -586,7 +620,10 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
         if !name.contains('/') {
             ctx.go_run = Some((name.to_string(), ctx.line_no));
         }
-        return None;
+        {
+            ctx.stop = true;
+            return None;
+        }
     }
     if let Some(r) = t.strip_prefix("--- FAIL: ") {
         let name = r.split(" (").next().unwrap_or(r).trim();
@@ -715,7 +752,10 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
 
     // Numbered items: mocha, rspec, phpunit, ExUnit, minitest.
     if let Some((_, rest)) = leading_num(t) {
-        if let Some(item) = rest.strip_prefix(") ") {
+        if let Some(item) = rest
+            .strip_prefix(") ")
+            .or(if rest == ")" { Some("") } else { None })
+        {
             let item = item.trim();
             // ExUnit: "1) test name (Module)"
             if let Some(r) = item.strip_prefix("test ") {
@@ -891,7 +931,10 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
         let r = r.trim();
         if r.split('.').count() > 2 && !r.contains(' ') && !r.contains('/') {
             ctx.maven_class = Some(r.to_string());
-            return None;
+            {
+                ctx.stop = true;
+                return None;
+            }
         }
         // cargo: "Running unittests src/lib.rs (target/debug/deps/name-hash)"
         if let Some(p) = r.find("deps/") {
@@ -914,7 +957,10 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
                     }
                 });
             ctx.cargo_crate = pkg;
-            return None;
+            {
+                ctx.stop = true;
+                return None;
+            }
         }
     }
     if ctx.sect == Sect::Surefire && ind >= 2 {
@@ -973,7 +1019,10 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
     // gtest
     if let Some(r) = t.strip_prefix("[ RUN      ] ") {
         ctx.gtest_run = Some((r.trim().to_string(), ctx.line_no));
-        return None;
+        {
+            ctx.stop = true;
+            return None;
+        }
     }
     if let Some(r) = t.strip_prefix("[  FAILED  ] ") {
         let r = r.trim();
@@ -1018,7 +1067,10 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
                     .rerun(rerun),
             );
         }
-        return None;
+        {
+            ctx.stop = true;
+            return None;
+        }
     }
 
     // ctest: " 3/10 Test  #3: name ....***Failed  0.01 sec"
@@ -1418,9 +1470,9 @@ fn detect_compile(t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
                     .before(u32::from(ind == 0 && fw == "gcc")),
             );
         }
-        if low_rest.starts_with("warning")
-            || low_rest.starts_with("note")
-            || low_rest.starts_with("info")
+        if starts_ci(low_rest, "warning")
+            || starts_ci(low_rest, "note")
+            || starts_ci(low_rest, "info")
         {
             return None;
         }
@@ -1663,8 +1715,29 @@ fn detect_compile(t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
         return Some(
             Hit::new(Kind::Lint, 60.0, t)
                 .fam(Fam::Lint)
-                .style(Style::Single(0))
-                .before(0),
+                .style(Style::Take(20))
+                .header(),
+        );
+    }
+    if t.starts_with("standard: ") || t.starts_with("semistandard: ") {
+        return Some(
+            Hit::new(Kind::Lint, 70.0, t)
+                .fw("standard")
+                .fam(Fam::Lint)
+                .style(Style::Indented)
+                .header()
+                .weak(),
+        );
+    }
+    if t.starts_with("flag provided but not defined")
+        || t.starts_with("Task never defined")
+        || ((t.contains("limit has exceeded") || t.contains("limit exceeded")) && has_ci(t, "size"))
+    {
+        return Some(
+            Hit::new(Kind::Unknown, 60.0, t)
+                .fam(Fam::Other)
+                .style(Style::Single(4))
+                .before(1),
         );
     }
     if t.starts_with("diff --git ") && ind == 0 {
@@ -2198,7 +2271,6 @@ fn detect_generic(t: &str, ind: usize) -> Option<Hit> {
     if t.starts_with("##[error]Process completed with exit code")
         || t.starts_with("Error: Process completed with exit code")
         || t.starts_with("ERROR: Job failed")
-        || t.starts_with("Done. Your build exited")
         || t.starts_with("Build step '") && t.contains("marked build as failure")
         || t.starts_with("Process finished with exit code")
         || t.starts_with("Error: Process exited with code")
@@ -2281,7 +2353,8 @@ fn detect_generic(t: &str, ind: usize) -> Option<Hit> {
         return Some(
             Hit::new(Kind::Unknown, 22.0, t)
                 .fam(Fam::Generic)
-                .style(Style::Single(3)),
+                .style(Style::Single(3))
+                .before(2),
         );
     }
     if (has_ci(t, "error") || has_word(t, "failed"))
