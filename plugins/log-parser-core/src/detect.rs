@@ -42,6 +42,8 @@ pub enum Term {
     Asan,
     /// Node's `file:line` / source / caret / error block: until the error line.
     NodeError,
+    /// dotnet test: until the next result or the run summary.
+    Dotnet,
 }
 
 /// What role a hit line plays.
@@ -457,7 +459,10 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
             }
             let name = name.strip_prefix("ERROR at setup of ").unwrap_or(name);
             let name = name.strip_prefix("ERROR at teardown of ").unwrap_or(name);
-            let test = name.replace('.', "::");
+            let test = match name.find('[') {
+                Some(b) => format!("{}{}", name[..b].replace('.', "::"), &name[b..]),
+                None => name.replace('.', "::"),
+            };
             return Some(
                 Hit::new(Kind::TestFailure, 86.0, name)
                     .fw("pytest")
@@ -887,7 +892,14 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
                     .style(Style::Single(0)),
             );
         }
-        let head = body.split("  Time elapsed").next().unwrap_or(body).trim();
+        let head = body
+            .split(" -- Time elapsed")
+            .next()
+            .unwrap_or(body)
+            .split("  Time elapsed")
+            .next()
+            .unwrap_or(body)
+            .trim();
         let head = head.split(" <<<").next().unwrap_or(head).trim();
         let (cls, method) = if let Some(p) = head.find('(') {
             (
@@ -963,7 +975,11 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
             }
         }
     }
-    if ctx.sect == Sect::Surefire && ind >= 2 {
+    let sure_ind = match t.strip_prefix("[ERROR]") {
+        Some(r) => r.len() - r.trim_start().len() >= 2,
+        None => ind >= 2,
+    };
+    if ctx.sect == Sect::Surefire && sure_ind {
         let body = t.strip_prefix("[ERROR]").unwrap_or(t).trim();
         if let Some((id, msg)) = body.split_once(' ').or(Some((body, ""))) {
             let id = id.trim_end_matches(':');
@@ -1142,7 +1158,7 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
                         .test(name)
                         .header()
                         .fam(Fam::Test)
-                        .style(Style::Indented)
+                        .style(Style::Until(Term::Dotnet))
                         .weak()
                         .rerun(Some(format!(
                             "dotnet test --filter {}",
@@ -1769,6 +1785,9 @@ fn detect_crash(t: &str, ind: usize) -> Option<Hit> {
                 .fam(Fam::Other)
                 .style(Style::Single(4))
                 .role(Role::Sub);
+            if let Some((f, l, _)) = file_loc(rest.trim_start_matches('\'')) {
+                h = h.loc(f, l);
+            }
             if name != "main" && name != "<unnamed>" {
                 h = h.test(name).fw("cargo-test");
                 h.kind = Kind::TestFailure;

@@ -298,6 +298,15 @@ impl Parser {
             body = r.split_once("::").map(|x| x.1).unwrap_or(r);
         }
         if ind == 0 {
+            if let Some(r) = t
+                .strip_prefix("FAIL\t")
+                .or_else(|| t.strip_prefix("ok  \t"))
+            {
+                let pkg = r.split(['\t', ' ']).next().unwrap_or("");
+                if !pkg.is_empty() {
+                    self.bind_go_package(pkg);
+                }
+            }
             if let Some(cmd) = t.strip_prefix("$ ") {
                 if !cmd.is_empty() {
                     self.close_open();
@@ -375,6 +384,25 @@ impl Parser {
         }
         if let Some(ok) = exit_line {
             self.section_status(ok);
+        }
+    }
+
+    /// Go prints the package after its tests: fill in the rerun commands.
+    fn bind_go_package(&mut self, pkg: &str) {
+        self.close_open();
+        let target = go_pkg_dir(pkg);
+        for c in self.done.iter_mut().rev() {
+            if c.hit.fw != Some("go-test") || c.hit.rerun.is_some() {
+                continue;
+            }
+            if let Some(t) = &c.hit.test {
+                let pattern = t
+                    .split('/')
+                    .map(|p| format!("^{p}$"))
+                    .collect::<Vec<_>>()
+                    .join("/");
+                c.hit.rerun = Some(format!("go test {} -run {}", target, shq(&pattern)));
+            }
         }
     }
 
@@ -510,18 +538,39 @@ impl Parser {
             c.hit.message = std::mem::take(&mut c.best_msg.1);
         }
         if c.hit.file.is_none() || c.hit.line.is_none() || c.hit.line == Some(0) {
-            // look for a location inside the block
-            for l in c.lines.iter().skip(1) {
+            // look for a location inside the block, preferring the test's own file
+            let mut first: Option<(String, u32)> = None;
+            let mut own: Option<(String, u32)> = None;
+            for l in c.lines.iter() {
                 if let Some((f, ln)) = find_loc(l) {
-                    if c.hit.file.is_none()
-                        || c.hit.file.as_deref() == Some(f.as_str())
-                        || c.hit.line == Some(0)
+                    if c.hit
+                        .file
+                        .as_deref()
+                        .is_some_and(|cf| cf != f && c.hit.line != Some(0))
                     {
-                        c.hit.file = Some(f);
-                        c.hit.line = Some(ln);
-                        break;
+                        continue;
+                    }
+                    let base = f.rsplit(['/', '\\']).next().unwrap_or(&f);
+                    let stem = base.split('.').next().unwrap_or(base);
+                    if own.is_none()
+                        && stem.len() > 2
+                        && c.hit.test.as_deref().is_some_and(|t| t.contains(stem))
+                    {
+                        own = Some((f.clone(), ln));
+                    }
+                    if first.is_none() {
+                        first = Some((f, ln));
                     }
                 }
+            }
+            if let Some((f, ln)) = own.or(first) {
+                c.hit.file = Some(f);
+                c.hit.line = Some(ln);
+            }
+        }
+        if c.hit.fw == Some("mocha") && c.hit.rerun.is_none() {
+            if let Some(t) = &c.hit.test {
+                c.hit.rerun = Some(format!("npx mocha --grep {}", crate::text::dq(t.trim())));
             }
         }
         if c.hit.line == Some(0) {
@@ -543,6 +592,7 @@ impl Parser {
                 if (d.hit.summary && !c.hit.summary) || longer {
                     let mut c = c;
                     merge_fields(&mut c.hit, &d.hit);
+                    c.hit.fw = d.hit.fw.or(c.hit.fw);
                     c.seq = c.seq.min(d.seq);
                     c.hit.score = c.hit.score.max(d.hit.score);
                     *d = c;
@@ -622,6 +672,22 @@ impl Parser {
             failures,
         }
     }
+}
+
+/// `github.com/o/r/pkg/x` -> `./pkg/x` (module root guessed for well-known
+/// hosts); other import paths are kept as they are.
+fn go_pkg_dir(pkg: &str) -> String {
+    let hosts = ["github.com/", "gitlab.com/", "bitbucket.org/"];
+    if hosts.iter().any(|h| pkg.starts_with(h)) {
+        let parts: Vec<&str> = pkg.split('/').collect();
+        if parts.len() > 3 {
+            return format!("./{}", parts[3..].join("/"));
+        }
+        if parts.len() == 3 {
+            return ".".to_string();
+        }
+    }
+    pkg.to_string()
 }
 
 /// Lines worth running the recognisers on even without a keyword:
@@ -920,6 +986,19 @@ fn decide(b: &mut Cand, s: &str, hit: Option<&Hit>, opts: &Options) -> Decision 
                     Decision::Take
                 }
             }
+            Term::Dotnet => {
+                if t.starts_with("Failed!")
+                    || t.starts_with("Passed!")
+                    || t.starts_with("Total tests")
+                    || t.starts_with("Results File")
+                    || t.starts_with("Passed ")
+                    || (t.starts_with("Failed ") && ind > 0)
+                {
+                    Decision::Close
+                } else {
+                    Decision::Take
+                }
+            }
             Term::NodeError => {
                 if ind == 0
                     && b.lines.len() > 1
@@ -1064,8 +1143,12 @@ fn find_loc(l: &str) -> Option<(String, u32)> {
         }
         return Some((f.to_string(), n));
     }
-    // rustc: --> src/lib.rs:10:5
-    let t = t.strip_prefix("--> ").unwrap_or(t);
+    // rustc: --> src/lib.rs:10:5 ; vitest: ❯ src/a.test.ts:3:1
+    let t = t
+        .trim_start_matches(|c: char| {
+            !c.is_alphanumeric() && !matches!(c, '/' | '.' | '_' | '\\' | '#' | '"')
+        })
+        .trim_start();
     // ruby: # ./spec/a_spec.rb:12:in `block'
     let t = t.strip_prefix("# ").unwrap_or(t);
     // dotnet: at X in /path/Foo.cs:line 12
@@ -1077,19 +1160,28 @@ fn find_loc(l: &str) -> Option<(String, u32)> {
             }
         }
     }
-    // java: at a.B.c(B.java:12)
+    // java: at a.B.c(B.java:12) ; node: at f (src/a.js:3:9)
     if t.starts_with("at ") {
         if let Some(p) = t.rfind('(') {
             let inner = t[p + 1..].trim_end_matches(')');
-            if let Some((f, n)) = inner.rsplit_once(':') {
-                let n: u32 = n.split(':').next()?.parse().ok()?;
-                if looks_like_path(f) && !f.contains("node_modules") && !f.starts_with("internal/")
+            if let Some((f, n, _)) = file_loc(inner) {
+                if !f.contains("node_modules")
+                    && !f.starts_with("internal/")
+                    && !f.starts_with("node:")
                 {
                     return Some((f.to_string(), n));
                 }
             }
         }
         return None;
+    }
+    // gradle: "org.x.AssertionError at FooTest.java:42"
+    if let Some(p) = t.rfind(" at ") {
+        if let Some((f, n, rest)) = file_loc(&t[p + 4..]) {
+            if rest.is_empty() {
+                return Some((f.to_string(), n));
+            }
+        }
     }
     let (f, n, _) = file_loc(t)?;
     if n == 0 || f.contains("node_modules") || f.contains("site-packages") || f.contains("/rustc/")
@@ -1108,10 +1200,5 @@ mod tests {
         assert!(same_test("tests/a.py::test_x", "test_x"));
         assert!(!same_test("tests/a.py::test_xy", "test_x"));
         assert!(same_test("Suite \u{203a} does x", "does x"));
-    }
-
-    #[test]
-    fn indent_helper() {
-        assert_eq!(indent("  x"), 2);
     }
 }

@@ -33,12 +33,6 @@ pub fn starts_ci(s: &str, prefix: &str) -> bool {
     s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
-/// Number of leading spaces/tabs.
-#[allow(dead_code)]
-pub fn indent(s: &str) -> usize {
-    s.bytes().take_while(|b| *b == b' ' || *b == b'\t').count()
-}
-
 /// Cut `s` to at most `max` bytes on a char boundary.
 pub fn cut(s: &str, max: usize) -> &str {
     if s.len() <= max {
