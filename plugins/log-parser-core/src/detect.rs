@@ -263,9 +263,7 @@ pub const KEYWORDS: &[&str] = &[
     "**",
     "denied",
     "warn",
-    "::",
     "=== run",
-    " ok ",
     "e: ",
     "please ",
     "did not match",
@@ -275,9 +273,12 @@ pub const KEYWORDS: &[&str] = &[
     "not installed",
     "unexpected",
     "invalid",
-    "ok  \t",
     "traceback",
     "diff --git",
+    "not defined",
+    "never defined",
+    "standard: ",
+    "an error occurred",
 ];
 
 /// `The command "X" exited with N.` / `... failed and exited with N during .`:
@@ -337,6 +338,20 @@ pub fn detect(s: &str, ctx: &mut Ctx) -> Option<Hit> {
             Hit::new(Kind::Timeout, 55.0, t)
                 .fam(Fam::Other)
                 .style(Style::Single(2)),
+        );
+    }
+
+    if starts_ci(t, "warning") || t.starts_with("W: ") || starts_ci(t, "[warn") {
+        return None;
+    }
+    if t.starts_with("An error occurred while loading ") {
+        return Some(
+            Hit::new(Kind::TestFailure, 80.0, t)
+                .fw("rspec")
+                .header()
+                .fam(Fam::Test)
+                .style(Style::Take(12))
+                .weak(),
         );
     }
 
@@ -1551,7 +1566,7 @@ fn detect_compile(t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
                 "md" | "yml" | "yaml" | "json" | "xml" | "html" | "rst" | "txt"
             )
             && (has_ci(rest, "error")
-                || rest.split(' ').next().is_some_and(|w| {
+                || rest.split([' ', '/', ':']).next().is_some_and(|w| {
                     w.len() > 3
                         && w.bytes().any(|c| c.is_ascii_digit())
                         && w.bytes()

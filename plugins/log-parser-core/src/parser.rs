@@ -331,7 +331,10 @@ impl Parser {
             }
         }
 
-        let hit = if self.ac.is_match(body) || structural(body) {
+        let hit = if self.ac.is_match(body)
+            || structural(body)
+            || (ind >= 2 && !self.ctx.xc_failed.is_empty())
+        {
             let mut h = detect::detect(body, &mut self.ctx);
             if gh_error && h.is_none() {
                 h = Some(gh_hit(body));
@@ -645,7 +648,7 @@ impl Parser {
                 _ if c.hit.fam == Fam::Exit => c.adj += 8.0,
                 Some(false) => c.adj -= c.hit.score * 0.6,
                 // a section that did not fail the build while another did
-                None if any_failed => c.adj -= c.hit.score * 0.5,
+                None if any_failed => c.adj -= c.hit.score * 0.8,
                 None => {}
             }
             if c.hit.score < 30.0 {
