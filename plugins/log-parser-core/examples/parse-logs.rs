@@ -11,9 +11,9 @@ fn main() {
     if files.len() >= 2 {
         files.remove(0); // the subcommand name
     }
-    // Number lines like Python's universal newlines (a lone `\r` is a line
-    // break), which is how the LogChunks scorer reads logs; `--lf-lines`
-    // numbers by `\n` only, the library default.
+    // Lines are numbered like Python's universal newlines (the library
+    // default, and how the LogChunks scorer reads logs); `--lf-lines`
+    // numbers by `\n` only.
     let opts = cifix_logparse::Options {
         cr_newlines: !args.iter().any(|a| a == "--lf-lines"),
         ..cifix_logparse::Options::default()

@@ -90,6 +90,11 @@ pub struct Hit {
     pub strong_msg: bool,
     /// A summary/progress line naming a test (merged into a detail block if one exists).
     pub summary: bool,
+    /// A compiler warning: only reported if a later line says warnings are
+    /// treated as errors (`-Werror`).
+    pub warning: bool,
+    /// The line says the build failed because warnings are errors.
+    pub werror: bool,
 }
 
 impl Hit {
@@ -109,6 +114,8 @@ impl Hit {
             rerun: None,
             strong_msg: true,
             summary: false,
+            warning: false,
+            werror: false,
         }
     }
     fn fw(mut self, f: &'static str) -> Self {
@@ -341,6 +348,20 @@ pub fn detect(s: &str, ctx: &mut Ctx) -> Option<Hit> {
         );
     }
 
+    // Warnings fail a build only when they are treated as errors.
+    if has_ci(t, "-werror") && (starts_ci(t, "failing due to") || has_ci(t, "treated as error"))
+        || has_ci(t, "warnings being treated as errors")
+        || has_ci(t, "warnings treated as errors")
+    {
+        let mut h = Hit::new(Kind::CompileError, 6.0, t)
+            .fam(Fam::Exit)
+            .style(Style::Single(0));
+        h.werror = true;
+        return Some(h);
+    }
+    if let Some(h) = compiler_warning(t) {
+        return Some(h);
+    }
     if starts_ci(t, "warning") || t.starts_with("W: ") || starts_ci(t, "[warn") {
         return None;
     }
@@ -751,6 +772,18 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
     }
     for mark in ["\u{2715} ", "\u{d7} ", "\u{2717} ", "\u{2716} "] {
         if let Some(r) = t.strip_prefix(mark) {
+            // ESLint-style totals: "✖ 3 problems (0 errors, 3 warnings)"
+            if let Some(errors) = problem_errors(r) {
+                if errors == 0 {
+                    ctx.stop = true;
+                    return None;
+                }
+                return Some(
+                    Hit::new(Kind::Lint, 30.0, t)
+                        .fam(Fam::Lint)
+                        .style(Style::Single(0)),
+                );
+            }
             let name = r.trim();
             let name = strip_duration_suffix(name);
             if let Some((n, _)) = name.split_once(", ") {
@@ -1297,6 +1330,17 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
                 .fw("xctest")
                 .fam(Fam::Test)
                 .style(Style::Single(3)),
+        );
+    }
+    // Result rows with detail below: "name:   FAIL (0.06s)", "- x *** FAILED ***"
+    if let Some(name) = fail_row(t) {
+        return Some(
+            Hit::new(Kind::TestFailure, 80.0, t)
+                .test(name)
+                .header()
+                .fam(Fam::Test)
+                .style(Style::Indented)
+                .weak(),
         );
     }
     // Result tables: "suite/name            ERROR"
@@ -2188,6 +2232,18 @@ fn detect_env(t: &str, ind: usize) -> Option<Hit> {
 }
 
 fn detect_generic(t: &str, ind: usize) -> Option<Hit> {
+    // CMake: "CMake Error at CMakeLists.txt:12 (message):" and its indented
+    // message and call stack, up to a blank line.
+    if t.starts_with("CMake Error") {
+        return Some(
+            Hit::new(Kind::CompileError, 70.0, t)
+                .fw("cmake")
+                .header()
+                .fam(Fam::Generic)
+                .style(Style::Until(Term::Blank))
+                .weak(),
+        );
+    }
     // Maven
     if let Some(r) = t.strip_prefix("[ERROR]") {
         let r = r.trim();
@@ -2325,8 +2381,9 @@ fn detect_generic(t: &str, ind: usize) -> Option<Hit> {
             Hit::new(Kind::Unknown, 30.0, t)
                 .fw("rake")
                 .fam(Fam::Generic)
-                .style(Style::Single(2))
-                .before(1),
+                .style(Style::Single(4))
+                .before(1)
+                .weak(),
         );
     }
     if t.starts_with("Tests timed out")
@@ -2416,9 +2473,11 @@ fn zero_count(t: &str) -> bool {
             let after = l[i..]
                 .trim_start_matches(|c: char| c.is_ascii_alphabetic())
                 .trim_start_matches([':', ' ', '=', '(', ')']);
+            // "0 failed", "failures: 0" -- but not a duration such as "FAIL (0.06s)"
             if before.ends_with(" 0")
                 || before == "0"
-                || after.starts_with('0') && !after[1..].starts_with(|c: char| c.is_ascii_digit())
+                || after.starts_with('0')
+                    && !after[1..].starts_with(|c: char| c.is_ascii_digit() || c == '.')
             {
                 return true;
             }
@@ -2426,4 +2485,67 @@ fn zero_count(t: &str) -> bool {
         }
     }
     false
+}
+
+/// A compiler-style warning: `file:line[:col]: warning: ...` (any case).
+fn compiler_warning(t: &str) -> Option<Hit> {
+    let (f, l, rest) = file_loc(t)?;
+    let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit() || c == ':' || c == ' ');
+    if !starts_ci(rest, "warning") {
+        return None;
+    }
+    let mut h = Hit::new(Kind::CompileError, 1.0, t)
+        .fam(Fam::Compile)
+        .style(Style::Compiler)
+        .loc(f, l);
+    h.warning = true;
+    Some(h)
+}
+
+/// A test-result row that ends in a failure status, optionally followed by
+/// a duration: `name: FAIL (0.06s)`, `- name *** FAILED ***`. Returns the name.
+pub fn fail_row(t: &str) -> Option<&str> {
+    // ScalaTest / specs: "- does x *** FAILED ***"
+    if let Some(r) = t.strip_suffix("*** FAILED ***") {
+        let name = r.trim().trim_start_matches("- ").trim();
+        return (!name.is_empty()).then_some(name);
+    }
+    let body = strip_duration_suffix(t);
+    for word in ["FAILED", "FAIL", "FAILURE", "ERROR"] {
+        if let Some(head) = body.strip_suffix(word) {
+            // "name:   FAIL": the status set off by a colon and column padding
+            if head.ends_with("  ") || head.ends_with('\t') {
+                if let Some(n) = head.trim_end().strip_suffix(':') {
+                    if !n.trim().is_empty() {
+                        return Some(n.trim());
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// `3 problems (2 errors, 1 warning)`: the number of errors.
+fn problem_errors(r: &str) -> Option<u64> {
+    let (n, rest) = r.split_once(' ')?;
+    n.parse::<u64>().ok()?;
+    let rest = rest
+        .strip_prefix("problems (")
+        .or(rest.strip_prefix("problem ("))?;
+    let (e, _) = rest.split_once(" error")?;
+    e.trim().parse().ok()
+}
+
+/// The hit for a Travis exit line whose command spanned several lines
+/// (`The command "case ... esac` ... `" exited with 1.`).
+pub fn exit_hit(t: &str, code: &str) -> Hit {
+    let kind = if code == "124" || code == "137" {
+        Kind::Timeout
+    } else {
+        Kind::Unknown
+    };
+    Hit::new(kind, 4.0, t)
+        .fam(Fam::Exit)
+        .style(Style::Single(0))
 }

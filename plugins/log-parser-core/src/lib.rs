@@ -7,8 +7,10 @@
 //! likely root cause first. Memory stays bounded by the context window and the
 //! candidate set, never by the size of the input.
 //!
-//! Line numbers in excerpts are 1-based and count `\n` in the original input,
-//! so a consumer can slice the original file with them. Excerpt *text* is the
+//! Line numbers in excerpts are 1-based and, by default, follow universal
+//! newlines: `\n`, `\r\n` and a lone `\r` each end one line (as Python's
+//! `open()` and most editors count them), so a consumer can slice the original
+//! file with them. [`Options::cr_newlines`]` = false` numbers by `\n` only. Excerpt *text* is the
 //! cleaned, visible text: ANSI escapes, GitHub Actions timestamps and text
 //! overwritten by `\r` progress updates are removed.
 
@@ -97,7 +99,8 @@ pub struct Report {
     /// Detected log format: `github-actions`, `travis`, `gitlab`, `jenkins`,
     /// `junit-xml` or `plain`.
     pub format: String,
-    /// Number of lines in the input (a final line without `\n` counts).
+    /// Number of lines in the input (a final line without a line break
+    /// counts); see [`Options::cr_newlines`] for what ends a line.
     pub lines: u64,
     /// Number of bytes in the input.
     pub bytes: u64,

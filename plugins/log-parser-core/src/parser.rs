@@ -23,10 +23,12 @@ pub struct Options {
     /// Bytes of one line kept; the rest of a longer line is dropped
     /// (default 4096). Line numbering is unaffected.
     pub max_line_bytes: usize,
-    /// Count a lone `\r` as a line break too, the way Python's universal
-    /// newlines (and most editors) number lines. Default false: lines are
-    /// numbered by `\n` only, and the text after the last `\r` of a line is
-    /// taken as its visible text (progress-bar overwrites).
+    /// Number lines the way Python's universal newlines (and most editors)
+    /// do: `\n`, `\r\n` and a lone `\r` each end one line (`\r\n` is a
+    /// single break). Default true, which is the numbering the product
+    /// documents. Set false to number by `\n` only; the text after the last
+    /// `\r` of a line is then taken as its visible text (progress-bar
+    /// overwrites).
     pub cr_newlines: bool,
 }
 
@@ -37,7 +39,7 @@ impl Default for Options {
             context_before: 10,
             context_after: 40,
             max_line_bytes: 4096,
-            cr_newlines: false,
+            cr_newlines: true,
         }
     }
 }
@@ -121,6 +123,8 @@ pub struct Parser {
     open: Option<Cand>,
     done: Vec<Cand>,
     seq: u64,
+    /// Lines left in a multi-line Travis `The command "...` exit message.
+    exit_open: u32,
 }
 
 impl Parser {
@@ -155,6 +159,7 @@ impl Parser {
             open: None,
             done: Vec::new(),
             seq: 0,
+            exit_open: 0,
         }
     }
 
@@ -242,8 +247,11 @@ impl Parser {
         &self.ring[(ln as usize) % RING]
     }
 
-    fn process(&mut self, s: &str) {
+    fn process(&mut self, orig: &str) {
         let ln = self.line_no;
+        // sbt-style `[info] ` prefixes carry no meaning: look past them (the
+        // excerpt keeps the original line).
+        let s = strip_level_prefix(orig);
         self.ctx.line_no = ln;
         if self.format.is_none() && ln <= 200 {
             self.sniff(s);
@@ -325,13 +333,25 @@ impl Parser {
             }
             if let Some((code, _)) = detect::travis_exit(t) {
                 exit_line = Some(code == "0");
+                self.exit_open = 0;
+            } else if t.starts_with("The command \"") {
+                // the command itself spans lines; the exit code follows later
+                self.exit_open = 64;
+            } else if self.exit_open > 0 {
+                self.exit_open -= 1;
+                if let Some(code) = multi_exit_code(t) {
+                    self.exit_open = 0;
+                    exit_line = Some(code == "0");
+                }
             }
             if !t.is_empty() && (t.starts_with('/') || (!t.contains(' ') && looks_like_path(t))) {
                 self.ctx.last_path_line = ln;
             }
         }
 
-        let hit = if self.ac.is_match(body)
+        let hit = if let Some(ok) = exit_line.filter(|_| !t.starts_with("The command")) {
+            (!ok).then(|| detect::exit_hit(t, multi_exit_code(t).unwrap_or("1")))
+        } else if self.ac.is_match(body)
             || structural(body)
             || (ind >= 2 && !self.ctx.xc_failed.is_empty())
         {
@@ -356,7 +376,7 @@ impl Parser {
             let d = decide(&mut b, s, hit.as_ref(), &self.opts);
             match d {
                 Decision::Take | Decision::TakeClose => {
-                    b.push(s);
+                    b.push(orig);
                     absorb(&mut b, s, hit.as_ref());
                     if d == Decision::TakeClose {
                         self.finish_cand(b);
@@ -383,10 +403,33 @@ impl Parser {
                     h.before = since as u32;
                 }
             }
-            self.start_cand(h, s);
+            if h.werror {
+                self.promote_warnings();
+            }
+            self.start_cand(h, orig);
         }
         if let Some(ok) = exit_line {
             self.section_status(ok);
+        }
+    }
+
+    /// A `-Werror` line: the warnings just before it are what failed the build.
+    fn promote_warnings(&mut self) {
+        let sec = self.section;
+        let mut n = 0;
+        for c in self.done.iter_mut().rev() {
+            if c.section != sec {
+                break;
+            }
+            if c.hit.warning {
+                c.hit.warning = false;
+                c.hit.kind = Kind::CompileError;
+                c.hit.score = 60.0;
+                n += 1;
+                if n >= 8 {
+                    break;
+                }
+            }
         }
     }
 
@@ -506,6 +549,8 @@ impl Parser {
             rerun: None,
             strong_msg: true,
             summary: false,
+            warning: false,
+            werror: false,
         };
         if let Some(file) = &f.file {
             if file.ends_with(".py") {
@@ -628,12 +673,36 @@ impl Parser {
     pub fn finish(mut self) -> Report {
         if self.cr_pending {
             self.cr_pending = false;
+            if self.opts.cr_newlines {
+                // a final lone `\r` ends the last line
+                self.end_line();
+            }
         }
         if !self.cur.is_empty() || !self.prev_seg.is_empty() {
             self.end_line();
         }
         self.close_open();
         let mut done = std::mem::take(&mut self.done);
+        // warnings count only when promoted by a -Werror line
+        done.retain(|c| !c.hit.warning);
+        // a test whose subtest failed failed because of it: the subtest is
+        // the more specific report
+        let parents: Vec<usize> = (0..done.len())
+            .filter(|&i| {
+                done[i].hit.test.as_deref().is_some_and(|t| {
+                    done.iter().any(|d| {
+                        d.hit.test.as_deref().is_some_and(|dt| {
+                            dt.len() > t.len() + 1
+                                && dt.starts_with(t)
+                                && dt.as_bytes()[t.len()] == b'/'
+                        })
+                    })
+                })
+            })
+            .collect();
+        for i in parents {
+            done[i].adj -= 10.0;
+        }
         let max_seq = self.seq.max(1) as f64;
         let any_specific = done.iter().any(|c| c.hit.score >= 30.0);
         let any_failed = self.section_fail.iter().any(|(_, f)| *f);
@@ -859,6 +928,17 @@ fn decide(b: &mut Cand, s: &str, hit: Option<&Hit>, opts: &Options) -> Decision 
             if lines_after >= n as usize {
                 return Decision::Close;
             }
+            // "rake aborted!", "Error:": the message is on the next line
+            if b.after == 0
+                && n > 0
+                && hit.is_none_or(|h| h.score <= b.hit.score)
+                && b.lines.last().is_some_and(|l| {
+                    let l = l.trim_end();
+                    l.ends_with(':') || l.ends_with('!')
+                })
+            {
+                return Decision::Take;
+            }
             let related = hit.is_some_and(|h| h.fam == b.hit.fam || h.role == Role::Sub);
             if ind > 0 || related {
                 Decision::Take
@@ -874,7 +954,10 @@ fn decide(b: &mut Cand, s: &str, hit: Option<&Hit>, opts: &Options) -> Decision 
             }
         }
         Style::Indented => {
-            if ind > 0 || t.starts_with("at ") {
+            if t.starts_with("--- PASS:") || t.starts_with("--- SKIP:") {
+                // a sibling test's result, not this test's detail
+                Decision::Close
+            } else if ind > 0 || t.starts_with("at ") {
                 Decision::Take
             } else {
                 Decision::Close
@@ -1092,6 +1175,15 @@ fn absorb(b: &mut Cand, s: &str, hit: Option<&Hit>) {
         }
     }
     if let Some(h) = hit {
+        // a block is as telling as its strongest line
+        if h.score > b.hit.score
+            && !h.summary
+            && !h.warning
+            && matches!(b.hit.style, Style::Single(_))
+            && b.lines.first().is_some_and(|l| l.trim_end().ends_with(':'))
+        {
+            b.hit.score = h.score;
+        }
         if h.test.is_some() && b.hit.test.is_none() && h.fam == Fam::Test {
             b.hit.test = h.test.clone();
         }
@@ -1192,6 +1284,28 @@ fn find_loc(l: &str) -> Option<(String, u32)> {
         return None;
     }
     Some((f.to_string(), n))
+}
+
+/// `[info] ` / `[success] ` / `[debug] ` line prefixes (sbt and similar):
+/// the line without them.
+fn strip_level_prefix(s: &str) -> &str {
+    for p in ["[info] ", "[success] ", "[debug] "] {
+        if let Some(r) = s.strip_prefix(p) {
+            return r;
+        }
+    }
+    s
+}
+
+/// The exit code on the last line of a multi-line Travis exit message:
+/// `" exited with 1.` / `" failed and exited with 2 during .`.
+fn multi_exit_code(t: &str) -> Option<&str> {
+    let r = t.strip_prefix('"')?;
+    let r = r
+        .strip_prefix(" exited with ")
+        .or_else(|| r.strip_prefix(" failed and exited with "))?;
+    let code = r.split([' ', '.']).next()?;
+    (!code.is_empty() && code.bytes().all(|c| c.is_ascii_digit())).then_some(code)
 }
 
 #[cfg(test)]

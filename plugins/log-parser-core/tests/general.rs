@@ -1,0 +1,82 @@
+//! General rules: line numbering, step exits, warnings-as-errors, result
+//! rows, hierarchical test names, lint totals.
+
+use cifix_logparse::{Options, Parser, parse_bytes};
+
+fn first(log: &str) -> (u64, u64, String) {
+    let r = parse_bytes(log.as_bytes());
+    let f = r.failures.first().expect("a failure");
+    (f.excerpt.start_line, f.excerpt.end_line, f.message.clone())
+}
+
+#[test]
+fn universal_newlines_by_default_crlf_is_one_break() {
+    let log = b"a\r\nb\rc\nerror: broke\r\n";
+    let r = parse_bytes(log);
+    assert_eq!(r.lines, 4);
+    assert_eq!(r.failures[0].excerpt.start_line, 4);
+    // `\n`-only numbering stays available
+    let mut p = Parser::new(Options {
+        cr_newlines: false,
+        ..Options::default()
+    });
+    p.feed(log);
+    let r = p.finish();
+    assert_eq!(r.lines, 3);
+    assert_eq!(r.failures[0].excerpt.start_line, 3);
+}
+
+#[test]
+fn multi_line_travis_command_marks_its_step_failed() {
+    let log = "$ ./setup.sh\nerror: optional tool missing, continuing\n\
+The command \"./setup.sh\" exited with 0.\n\
+$ case \"$MODE\" in\n  a) make ;;\nesac\n\
+Tests passed\n    queries:                     FAIL (0.12s)\n      expected: 3\n       but got: 4\n\
+The command \"case \"$MODE\" in\n  a) make ;;\nesac\n\" exited with 1.\n";
+    let (s, e, _) = first(log);
+    assert!(s <= 8 && e >= 9, "{s}-{e}");
+}
+
+#[test]
+fn warning_counts_when_treated_as_error() {
+    let log = "[3 of 9] Compiling A ( src/A.hs )\n\nsrc/A.hs:94:10: Warning:\n    No explicit implementation for\n      `mappend'\n\n<no location info>:\nFailing due to -Werror.\n[4 of 9] Compiling B ( src/B.hs )\n";
+    let (s, _, _) = first(log);
+    assert_eq!(s, 3);
+    // without -Werror a warning is no failure
+    let r = parse_bytes(b"src/A.hs:94:10: Warning:\n    unused\n");
+    assert!(r.failures.is_empty());
+}
+
+#[test]
+fn subtest_beats_its_parent() {
+    let log = "--- FAIL: TestSort (0.02s)\n    --- PASS: TestSort/a (0.00s)\n    --- FAIL: TestSort/b (0.00s)\n        sort_test.go:31: expected x but got y\n    --- PASS: TestSort/c (0.00s)\nFAIL\n";
+    let r = parse_bytes(log.as_bytes());
+    assert_eq!(r.failures[0].test.as_deref(), Some("TestSort/b"));
+    assert_eq!(r.failures[0].excerpt.start_line, 3);
+}
+
+#[test]
+fn level_prefixed_fail_row_with_detail() {
+    let log = "[info] - parses x\n[info] - parses y *** FAILED ***\n[info]   3 did not equal 4 (ParserSpec.scala:12)\n[info] - parses z\n[error] Failed tests:\n[error] \tcom.example.ParserSpec\n";
+    let (s, e, _) = first(log);
+    assert_eq!((s, e), (2, 3));
+}
+
+#[test]
+fn warning_only_lint_total_is_no_failure() {
+    let log = "\u{2716} 2 problems (0 errors, 2 warnings)\n\nERROR: Detected 1 broken links.\n";
+    let (s, _, _) = first(log);
+    assert_eq!(s, 3);
+}
+
+#[test]
+fn introducer_line_takes_its_message_and_cmake_block() {
+    let (s, e, _) = first(
+        "rake aborted!\nNo Rakefile found (looking for: rakefile)\n(See full trace by running task with --trace)\n",
+    );
+    assert_eq!(s, 1);
+    assert!(e >= 2);
+    let log = "-- Found X\nCMake Error at cmake/Deps.cmake:20 (message):\n  Could NOT find Foo\nCall Stack (most recent call first):\n  CMakeLists.txt:4 (include)\n\n-- Configuring incomplete, errors occurred!\n";
+    let (s, e, _) = first(log);
+    assert_eq!((s, e), (2, 5));
+}
