@@ -1,6 +1,6 @@
 //! The streaming parser: line splitting, context ring, blocks and ranking.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::clean;
 use crate::detect::{self, Ctx, Fam, Hit, Role, Style, Term};
@@ -133,6 +133,8 @@ impl Parser {
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostFirst)
+            // a full DFA: one table lookup per byte, no SIMD needed (wasm)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(detect::KEYWORDS)
             .expect("keyword automaton");
         Parser {
