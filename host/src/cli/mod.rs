@@ -1,6 +1,7 @@
 //! Subcommands. Each module turns parsed arguments into library calls and
 //! prints the result (human text, or JSON with `--json`).
 
+pub mod fetch_logs;
 pub mod parse_logs;
 pub mod plugins;
 pub mod run;
@@ -51,6 +52,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Check info.json, the repository, tools, plugins and tokens without changing anything.
     Validate(validate::ValidateArgs),
+    /// Download the failed jobs' logs of a GitHub Actions run into a folder.
+    FetchLogs(fetch_logs::FetchLogsArgs),
     /// Parse a CI log into ranked failures.
     ParseLogs(parse_logs::ParseLogsArgs),
     /// List and inspect strategy plugins.
@@ -82,6 +85,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(a) => run::run(&env, a),
         Command::Validate(a) => validate::run(&env, a),
         Command::ParseLogs(a) => parse_logs::run(&env, a),
+        Command::FetchLogs(a) => fetch_logs::run(&env, a),
         Command::Plugins(c) => plugins::run(&env, c),
     }
 }

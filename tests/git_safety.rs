@@ -1,0 +1,1 @@
+//! git safety: the user's clone is never touched.
