@@ -818,17 +818,32 @@ async fn cli_fetch_logs_saves_failed_jobs_and_prints_json() {
         out.join("run.json")
     );
     assert_no_auth_reached(&blob).await;
+}
 
-    // Default folder: ./cifix-logs/<run-id>, then a -2 suffix.
-    cifix(&api, home.path())
-        .args(["fetch-logs", RUN_URL])
-        .assert()
-        .success();
-    assert!(
-        home.path()
-            .join(format!("cifix-logs/{RUN}/run.json"))
-            .is_file()
-    );
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_fetch_logs_default_folder_never_overwrites() {
+    let home = tempfile::tempdir().unwrap();
+    for dir in [RUN.to_string(), format!("{RUN}-2")] {
+        let (api, blob) = (MockServer::start().await, MockServer::start().await);
+        standard_run(&api, &blob).await;
+        let a = cifix(&api, home.path())
+            .args(["fetch-logs", RUN_URL])
+            .assert()
+            .success();
+        let stdout = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+        assert!(
+            stdout.contains("test (ubuntu-latest, stable)") && stdout.contains("Run Tests"),
+            "{stdout}"
+        );
+        assert!(
+            home.path()
+                .join("cifix-logs")
+                .join(&dir)
+                .join("run.json")
+                .is_file(),
+            "{dir}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
