@@ -164,6 +164,7 @@ fn strategy(w: &World, allow: &[&str], prompt: &str) -> String {
         failure: Some(w.failure.clone()),
         agent: None,
         max_call: Duration::from_secs(10),
+        prompt_vars: Vec::new(),
     };
     let mut s = StrategySession::open(&p, cfg, limits()).unwrap();
     s.reproduce(&ctx(prompt)).unwrap().notes
@@ -181,7 +182,7 @@ fn reads_inside_the_repo_when_granted() {
 fn read_without_grant_is_denied_not_trapped() {
     let w = world();
     let n = strategy(&w, &[], "read src/lib.py");
-    assert!(n.starts_with("err: Denied") && n.contains("was not granted") && n.contains("--allow"), "{n}");
+    assert!(n.starts_with("err: ErrorCode::Denied") && n.contains("was not granted") && n.contains("--allow"), "{n}");
 }
 
 #[test]
@@ -189,7 +190,7 @@ fn reading_outside_the_repo_is_refused() {
     let w = world();
     for path in ["../secret.txt", "/etc/passwd", "src/../../secret.txt", "link-out", &w.secret.display().to_string()] {
         let n = strategy(&w, ALL, &format!("read {path}"));
-        assert!(n.starts_with("err: Denied"), "{path}: {n}");
+        assert!(n.starts_with("err: ErrorCode::Denied"), "{path}: {n}");
         assert!(!n.contains("TOP SECRET"));
     }
 }
@@ -200,7 +201,7 @@ fn writing_outside_the_failure_folder_is_refused() {
     let before = std::fs::read_dir(w.secret.parent().unwrap()).unwrap().count();
     for path in ["../pwned.txt", "escape/pwned.txt", "/tmp/pwned.txt", "a/../../pwned.txt"] {
         let n = strategy(&w, ALL, &format!("write {path} owned"));
-        assert!(n.starts_with("err: Denied"), "{path}: {n}");
+        assert!(n.starts_with("err: ErrorCode::Denied"), "{path}: {n}");
     }
     assert_eq!(std::fs::read_to_string(&w.secret).unwrap(), "TOP SECRET");
     assert_eq!(before, std::fs::read_dir(w.secret.parent().unwrap()).unwrap().count());
@@ -212,7 +213,7 @@ fn writing_through_a_planted_symlink_is_refused() {
     let w = world();
     std::os::unix::fs::symlink(&w.secret, w.failure.join("notes.txt")).unwrap();
     let n = strategy(&w, ALL, "write notes.txt overwritten");
-    assert!(n.starts_with("err: Denied"), "{n}");
+    assert!(n.starts_with("err: ErrorCode::Denied"), "{n}");
     assert_eq!(std::fs::read_to_string(&w.secret).unwrap(), "TOP SECRET");
 }
 
@@ -229,10 +230,10 @@ fn writes_inside_the_failure_folder() {
 fn programs_outside_the_allow_list_are_refused() {
     let w = world();
     let n = strategy(&w, ALL, "exec rm -rf src");
-    assert!(n.starts_with("err: Denied") && n.contains("not in the plugin's manifest"), "{n}");
+    assert!(n.starts_with("err: ErrorCode::Denied") && n.contains("not in the plugin's manifest"), "{n}");
     assert!(w.repo.join("src/lib.py").exists());
     let n = strategy(&w, &["fs-read"], "exec echo hi");
-    assert!(n.starts_with("err: Denied") && n.contains("was not granted"), "{n}");
+    assert!(n.starts_with("err: ErrorCode::Denied") && n.contains("was not granted"), "{n}");
     assert_eq!(strategy(&w, ALL, "exec echo hi"), "ok: hi\n");
 }
 
@@ -240,7 +241,7 @@ fn programs_outside_the_allow_list_are_refused() {
 fn agent_without_declaration_is_refused() {
     let w = world();
     let n = strategy(&w, &["agent"], "agent");
-    assert!(n.starts_with("err: Denied"), "{n}");
+    assert!(n.starts_with("err: ErrorCode::Denied"), "{n}");
 }
 
 #[test]

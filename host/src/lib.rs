@@ -11,3 +11,6 @@ pub mod config;
 pub mod plugins;
 pub mod git;
 pub mod github;
+pub mod agent;
+pub mod phases;
+pub mod report;

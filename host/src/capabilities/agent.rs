@@ -12,6 +12,8 @@ pub struct AgentTask {
     /// Extra instructions after the rendered template.
     pub instructions: String,
     pub budget: Duration,
+    /// Values for the template's `{{placeholders}}`.
+    pub vars: Vec<(String, String)>,
 }
 
 /// What the agent did.

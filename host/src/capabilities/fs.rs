@@ -146,14 +146,18 @@ impl FsRoots {
             return Err(FsError::Quota);
         }
         let dir = self.dir(root)?;
+        // Refuse any symlink on the way: a planted link must not redirect the write.
+        let mut prefix = std::path::PathBuf::new();
+        for c in Path::new(path).components() {
+            prefix.push(c);
+            match dir.symlink_metadata(&prefix) {
+                Ok(m) if m.file_type().is_symlink() => return Err(FsError::Escape(path.into(), root.label())),
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
         if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
             dir.create_dir_all(parent).map_err(|e| Self::map_io(path, root, e))?;
-        }
-        // Never follow a symlink planted at the destination.
-        if let Ok(meta) = dir.symlink_metadata(path)
-            && meta.file_type().is_symlink()
-        {
-            return Err(FsError::Escape(path.into(), root.label()));
         }
         dir.write(path, contents).map_err(|e| Self::map_io(path, root, e))?;
         self.written += contents.len() as u64;

@@ -397,3 +397,8 @@ mod tests {
         assert_eq!(r.count(Outcome::FailedOther), 10);
     }
 }
+
+/// `s` cut to at most `n` characters, with `…` when cut.
+pub fn ellipsize(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n.saturating_sub(1)).collect::<String>()) }
+}

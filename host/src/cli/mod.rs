@@ -4,7 +4,9 @@
 pub mod fetch_logs;
 pub mod parse_logs;
 pub mod plugins;
+pub mod reproduce;
 pub mod run;
+pub mod stats;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -52,10 +54,16 @@ pub enum Command {
     Run(run::RunArgs),
     /// Check info.json, the repository, tools, plugins and tokens without changing anything.
     Validate(validate::ValidateArgs),
+    /// Reproduce the failure: a minimal test (deterministic) or a stress run (intermittent).
+    Reproduce(reproduce::ReproduceArgs),
     /// Download the failed jobs' logs of a GitHub Actions run into a folder.
     FetchLogs(fetch_logs::FetchLogsArgs),
     /// Parse a CI log into ranked failures.
     ParseLogs(parse_logs::ParseLogsArgs),
+    /// Success rate over time, failure kinds, time per phase, agents compared — over all reports.
+    Stats(stats::StatsArgs),
+    /// Re-render a report's Markdown from its JSON.
+    Report(stats::ReportArgs),
     /// List and inspect strategy plugins.
     #[command(subcommand)]
     Plugins(plugins::PluginsCommand),
@@ -86,7 +94,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(a) => validate::run(&env, a),
         Command::ParseLogs(a) => parse_logs::run(&env, a),
         Command::FetchLogs(a) => fetch_logs::run(&env, a),
+        Command::Reproduce(a) => reproduce::run(&env, a),
         Command::Plugins(c) => plugins::run(&env, c),
+        Command::Stats(a) => stats::run_stats(a),
+        Command::Report(a) => stats::run_report(a),
     }
 }
 

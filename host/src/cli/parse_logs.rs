@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::Env;
 use crate::capabilities::input::Input;
+use crate::phases::parse::{kind_name, report_json};
 use crate::plugins::{self, ParserSession, wit};
 
 /// Arguments of `parse-logs`.
@@ -48,53 +49,6 @@ pub fn run(env: &Env, a: ParseLogsArgs) -> anyhow::Result<ExitCode> {
         print_summary(&report);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The JSON contract of `parse-logs --json` (documented in the README).
-pub fn report_json(r: &wit::Report) -> serde_json::Value {
-    serde_json::json!({
-        "format": r.format,
-        "lines": r.lines,
-        "bytes": r.bytes,
-        "failures": r.failures.iter().map(failure_json).collect::<Vec<_>>(),
-    })
-}
-
-/// One failure as JSON.
-pub fn failure_json(f: &wit::Failure) -> serde_json::Value {
-    serde_json::json!({
-        "kind": kind_name(f.kind),
-        "framework": f.framework,
-        "test": f.test,
-        "file": f.file,
-        "line": f.line,
-        "message": f.message,
-        "signature": f.signature,
-        "rerun": f.rerun,
-        "step": f.step,
-        "flaky_signals": f.flaky_signals,
-        "score": f.score,
-        "excerpt": {
-            "start_line": f.excerpt.start_line,
-            "end_line": f.excerpt.end_line,
-            "text": f.excerpt.text,
-        },
-    })
-}
-
-/// The kebab-case name of a failure kind.
-pub fn kind_name(k: wit::FailureKind) -> &'static str {
-    use wit::FailureKind as K;
-    match k {
-        K::TestFailure => "test-failure",
-        K::CompileError => "compile-error",
-        K::Dependency => "dependency",
-        K::Lint => "lint",
-        K::Timeout => "timeout",
-        K::Crash => "crash",
-        K::Infrastructure => "infrastructure",
-        K::Unknown => "unknown",
-    }
 }
 
 fn print_summary(r: &wit::Report) {

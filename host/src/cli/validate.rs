@@ -131,7 +131,7 @@ fn git_repo(dir: &Path) -> Result<PathBuf, String> {
 }
 
 /// Run every check.
-pub fn checks(env: &Env, a: &InfoArgs) -> (Option<Info>, Vec<Check>) {
+pub fn checks(a: &InfoArgs) -> (Option<Info>, Vec<Check>) {
     let mut out = Vec::new();
     let info = match a.load() {
         Ok(i) => {
@@ -171,6 +171,20 @@ pub fn checks(env: &Env, a: &InfoArgs) -> (Option<Info>, Vec<Check>) {
             Err(e) => out.push(check(&format!("plugin: {name}"), false, true, e.to_string())),
         }
     }
+    let agents: Vec<String> = crate::agent::detect()
+        .into_iter()
+        .map(|(n, p)| match p {
+            Some(p) => format!("{n} ({})", p.display()),
+            None => format!("{n} (not installed)"),
+        })
+        .collect();
+    let any_agent = crate::agent::detect().iter().any(|(_, p)| p.is_some());
+    out.push(check(
+        "coding agents",
+        any_agent,
+        false,
+        format!("{}; manual and --agent-cmd always work", agents.join(", ")),
+    ));
     let token = ["GITHUB_TOKEN", "GH_TOKEN"].into_iter().find(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
     let needs_token = info.as_ref().is_some_and(|i| matches!(i.logs, LogSource::Url(_)));
     match token {
@@ -192,7 +206,8 @@ pub fn checks(env: &Env, a: &InfoArgs) -> (Option<Info>, Vec<Check>) {
 /// Run `validate`.
 pub fn run(env: &Env, a: ValidateArgs) -> anyhow::Result<ExitCode> {
     let _span = tracing::info_span!("validate").entered();
-    let (_, checks) = checks(env, &a.info);
+    let _ = env;
+    let (_, checks) = checks(&a.info);
     let failed = checks.iter().any(|c| c.required && !c.ok);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&serde_json::json!({"ok": !failed, "checks": checks}))?);

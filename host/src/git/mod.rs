@@ -754,10 +754,17 @@ impl FixWorktree {
             let spec = format!("refs/heads/{branch}:refs/heads/{branch}");
             remote
                 .push(&[spec.as_str()], Some(&mut po))
-                .map_err(|source| Error::Push {
-                    remote: remote_name.clone(),
-                    branch: branch.clone(),
-                    source,
+                .map_err(|source| match source.code() {
+                    git2::ErrorCode::NotFastForward => Error::Rejected {
+                        remote: remote_name.clone(),
+                        branch: branch.clone(),
+                        message: source.message().to_string(),
+                    },
+                    _ => Error::Push {
+                        remote: remote_name.clone(),
+                        branch: branch.clone(),
+                        source,
+                    },
                 })?;
         }
         if let Some(message) = rejected.into_inner() {

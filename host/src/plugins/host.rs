@@ -52,6 +52,8 @@ pub struct HostConfig {
     pub agent: Option<Arc<dyn Agent>>,
     /// Upper bound for any process or agent call made by the plugin.
     pub max_call: Duration,
+    /// Values for agent prompt placeholders (`{{prompt}}`, `{{signature}}`, ...).
+    pub prompt_vars: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for HostConfig {
@@ -105,6 +107,7 @@ pub struct HostState {
     pub log: LogSink,
     pub input: Option<Input>,
     pub stderr: MemoryOutputPipe,
+    pub stdout: MemoryOutputPipe,
     cfg: HostConfig,
     fs: Option<FsRoots>,
     name: String,
@@ -123,7 +126,7 @@ impl HostState {
         let stdout = MemoryOutputPipe::new(stdio);
         let stderr = MemoryOutputPipe::new(stdio);
         let mut b = wasmtime_wasi::WasiCtxBuilder::new();
-        b.stdout(stdout).stderr(stderr.clone()).allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false);
+        b.stdout(stdout.clone()).stderr(stderr.clone()).allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false);
         HostState {
             wasi: b.build(),
             table: ResourceTable::new(),
@@ -131,6 +134,7 @@ impl HostState {
             log: LogSink::new(plugin),
             input: None,
             stderr,
+            stdout,
             cfg,
             fs: None,
             name: plugin.to_string(),
@@ -251,6 +255,31 @@ impl HostState {
     }
 }
 
+impl HostState {
+    /// Append a batch's per-run results to `runs.jsonl` in the failure folder.
+    fn record_batch(&self, spec: &process::BatchSpec, r: &process::BatchResult) {
+        let Some(dir) = &self.cfg.failure else { return };
+        let line = serde_json::json!({
+            "plugin": self.name,
+            "command": std::iter::once(spec.spec.program.clone()).chain(spec.spec.args.iter().cloned()).collect::<Vec<_>>(),
+            "expect": spec.expect,
+            "planned_runs": spec.runs,
+            "elapsed_ms": r.elapsed_ms,
+            "budget_exhausted": r.budget_exhausted,
+            "runs": r.runs,
+        });
+        use std::io::Write;
+        let res = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("runs.jsonl"))
+            .and_then(|mut f| writeln!(f, "{line}"));
+        if let Err(e) = res {
+            tracing::warn!("could not record runs in {}: {e}", dir.display());
+        }
+    }
+}
+
 impl strat::process::Host for HostState {
     fn run(&mut self, c: strat::process::Command) -> Result<strat::process::Output, WitError> {
         let root = self.exec_root(&c)?;
@@ -278,6 +307,7 @@ impl strat::process::Host for HostState {
         let progress = crate::plugins::progress::Progress::new(spec.runs);
         let r = process::run_batch(&root, &spec, &|run| progress.on_run(run)).map_err(proc_err)?;
         progress.finish();
+        self.record_batch(&spec, &r);
         use process::Outcome as O;
         use strat::process::RunOutcome as W;
         Ok(strat::process::BatchSummary {
@@ -308,6 +338,7 @@ impl strat::agent::Host for HostState {
             template: t.template,
             instructions: t.instructions,
             budget: Duration::from_millis(t.budget_ms).min(self.cfg.max_call),
+            vars: self.cfg.prompt_vars.clone(),
         };
         let out = agent.run(&task, &workdir).map_err(|e| err(ErrorCode::Io, e))?;
         Ok(strat::agent::Outcome {

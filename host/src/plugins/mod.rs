@@ -358,12 +358,17 @@ impl<'p, B> Session<'p, B> {
             return PluginError::MemoryCap(name, format!("memory cap of {} MiB reached", self.limits.memory >> 20));
         }
         let stderr = store.data().stderr.contents();
+        let stdout_len = store.data().stdout.contents().len();
         let msg = format!("{e:#}");
-        if stderr.len() >= self.limits.stdio {
+        if stderr.len() >= self.limits.stdio || stdout_len >= self.limits.stdio {
             return PluginError::Trap(name, format!("{msg} (after filling its {} byte output limit)", self.limits.stdio));
         }
-        let panic = String::from_utf8_lossy(&stderr).lines().rev().find(|l| l.contains("panicked")).map(str::to_string);
-        PluginError::Trap(name, panic.map(|p| format!("{msg}; {p}")).unwrap_or(msg))
+        // Rust guests print "thread ... panicked at FILE:LINE:COL:" then the message.
+        let text = String::from_utf8_lossy(&stderr);
+        let lines: Vec<&str> = text.lines().collect();
+        let panic = lines.iter().rposition(|l| l.contains("panicked")).map(|i| lines[i..(i + 2).min(lines.len())].join(" "));
+        let first = msg.lines().next().unwrap_or_default().to_string();
+        PluginError::Trap(name, panic.map(|p| format!("{p} ({first})")).unwrap_or(msg))
     }
 }
 
