@@ -869,3 +869,86 @@ async fn cli_fetch_logs_reports_errors() {
     let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
     assert!(err.contains("accepted forms"), "{err}");
 }
+
+// ---- suggested reviewers ------------------------------------------------
+
+#[test]
+fn reviewers_from_codeowners_and_recent_authors() {
+    use git2::{Repository, Signature};
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::init(dir.path()).unwrap();
+    let commit = |who: (&str, &str), files: &[(&str, &str)]| {
+        for (rel, text) in files {
+            let p = dir.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let mut idx = repo.index().unwrap();
+        idx.add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .unwrap();
+        idx.write().unwrap();
+        let tree = repo.find_tree(idx.write_tree().unwrap()).unwrap();
+        let sig = Signature::now(who.0, who.1).unwrap();
+        let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+        let parents: Vec<&git2::Commit> = parent.iter().collect();
+        repo.commit(Some("HEAD"), &sig, &sig, "c", &tree, &parents)
+            .unwrap();
+    };
+    // GitHub reads .github/CODEOWNERS first; the root file is ignored.
+    commit(
+        ("Ann", "ann@example.com"),
+        &[
+            (
+                ".github/CODEOWNERS",
+                "* @org/everyone\n/src/parser/ @parser-team @ann-gh\n*.md @docs\n",
+            ),
+            ("CODEOWNERS", "* @wrong\n"),
+            ("src/parser/mod.rs", "1"),
+        ],
+    );
+    commit(
+        ("Bob", "1234+bob-gh@users.noreply.github.com"),
+        &[("src/parser/mod.rs", "2")],
+    );
+    commit(
+        ("Bob", "1234+bob-gh@users.noreply.github.com"),
+        &[("src/parser/mod.rs", "3")],
+    );
+    commit(("Carol", "carol@example.com"), &[("src/other.rs", "x")]);
+    commit(
+        ("dependabot[bot]", "bot@example.com"),
+        &[("src/parser/mod.rs", "4")],
+    );
+
+    let r =
+        cifix::github::suggest_reviewers(dir.path(), &["src/parser/mod.rs".to_string()]).unwrap();
+    let handles: Vec<Option<&str>> = r.iter().map(|x| x.handle.as_deref()).collect();
+    assert_eq!(
+        &handles[..2],
+        &[Some("@ann-gh"), Some("@parser-team")],
+        "{r:#?}"
+    );
+    assert!(r[0].reasons[0].contains(".github/CODEOWNERS:2"), "{r:#?}");
+    // Bob: 2 commits, GitHub login from his noreply address; Ann: 1 commit.
+    let bob = r
+        .iter()
+        .find(|x| x.handle.as_deref() == Some("@bob-gh"))
+        .expect("bob");
+    assert!(
+        bob.reasons[0].contains("2 commit(s) to src/parser/mod.rs"),
+        "{bob:?}"
+    );
+    assert!(
+        r.iter()
+            .any(|x| x.email.as_deref() == Some("ann@example.com"))
+    );
+    assert!(
+        !r.iter().any(|x| x.handle.as_deref() == Some("@wrong")
+            || x.handle.as_deref() == Some("@org/everyone"))
+    );
+    assert!(!r.iter().any(|x| {
+        x.name
+            .as_deref()
+            .is_some_and(|n| n.contains("[bot]") || n == "Carol")
+    }));
+}

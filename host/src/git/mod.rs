@@ -639,7 +639,7 @@ impl FixWorktree {
 
     /// The commit the branch started from.
     pub fn base_oid(&self) -> Oid {
-        Oid::from_str(&self.marker.base_oid).unwrap_or_else(|_| Oid::ZERO_SHA1)
+        Oid::from_str(&self.marker.base_oid).unwrap_or(Oid::ZERO_SHA1)
     }
 
     /// The marker file (crash safety).

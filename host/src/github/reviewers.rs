@@ -162,7 +162,7 @@ pub fn suggest_reviewers_with(
             score: count,
         });
     }
-    out.sort_by(|a, b| b.score.cmp(&a.score));
+    out.sort_by_key(|r| std::cmp::Reverse(r.score));
     Ok(out)
 }
 
