@@ -870,6 +870,35 @@ async fn cli_fetch_logs_reports_errors() {
     assert!(err.contains("accepted forms"), "{err}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_without_a_token_says_so() {
+    let api = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(API_RUN))
+        .respond_with(gh_error(403, "Must have admin rights to Repository."))
+        .mount(&api)
+        .await;
+    let home = tempfile::tempdir().unwrap();
+    let a = cifix(&api, home.path())
+        .env_remove("GITHUB_TOKEN")
+        .env("PATH", home.path()) // no `gh` to ask
+        .args(["fetch-logs", RUN_URL])
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(
+        err.contains("no GitHub token found") && err.contains("60 requests per hour"),
+        "{err}"
+    );
+    assert!(
+        err.contains("No token was found") && err.contains("actions:read"),
+        "{err}"
+    );
+    for r in api.received_requests().await.unwrap() {
+        assert!(r.headers.get("authorization").is_none());
+    }
+}
+
 // ---- suggested reviewers ------------------------------------------------
 
 #[test]
