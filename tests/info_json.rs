@@ -12,7 +12,11 @@ fn repo() -> TempDir {
     let d = tempfile::tempdir().unwrap();
     std::fs::create_dir(d.path().join(".git")).unwrap();
     std::fs::create_dir(d.path().join("tests")).unwrap();
-    std::fs::write(d.path().join("tests/test_bug.py"), "def test_bug():\n    assert False\n").unwrap();
+    std::fs::write(
+        d.path().join("tests/test_bug.py"),
+        "def test_bug():\n    assert False\n",
+    )
+    .unwrap();
     d
 }
 
@@ -39,12 +43,21 @@ fn validate(dir: &TempDir, info: &str) -> assert_cmd::assert::Assert {
     let a = Command::cargo_bin("cifix")
         .unwrap()
         .current_dir(dir.path())
-        .env("CIFIX_CACHE_DIR", dir.path().join("..").join(format!("cache-{}", std::process::id())))
+        .env(
+            "CIFIX_CACHE_DIR",
+            dir.path()
+                .join("..")
+                .join(format!("cache-{}", std::process::id())),
+        )
         .env_remove("GITHUB_TOKEN")
         .env_remove("GH_TOKEN")
         .args(["validate", "--info", "info.json"])
         .assert();
-    assert_eq!(before, snapshot(dir.path()), "validate wrote into the repository");
+    assert_eq!(
+        before,
+        snapshot(dir.path()),
+        "validate wrote into the repository"
+    );
     a
 }
 
@@ -60,10 +73,13 @@ fn rejects(info: &str, needles: &[&str]) {
 #[test]
 fn valid_with_raw_logs() {
     let d = repo();
-    validate(&d, r#"{"deterministic": true, "prompt": "fix it", "raw-logs": "FAILED tests/x.py::t"}"#)
-        .success()
-        .stdout(predicate::str::contains("✓ info.json"))
-        .stdout(predicate::str::contains("ready"));
+    validate(
+        &d,
+        r#"{"deterministic": true, "prompt": "fix it", "raw-logs": "FAILED tests/x.py::t"}"#,
+    )
+    .success()
+    .stdout(predicate::str::contains("✓ info.json"))
+    .stdout(predicate::str::contains("ready"));
 }
 
 #[test]
@@ -76,40 +92,67 @@ fn valid_with_url() {
 #[test]
 fn valid_with_existing_test_path() {
     let d = repo();
-    validate(&d, r#"{"deterministic": true, "prompt": "fix", "existing-test-path": "tests/test_bug.py"}"#).success();
+    validate(
+        &d,
+        r#"{"deterministic": true, "prompt": "fix", "existing-test-path": "tests/test_bug.py"}"#,
+    )
+    .success();
 }
 
 #[test]
 fn missing_prompt() {
-    rejects(r#"{"deterministic": true, "raw-logs": "x"}"#, &["field `prompt` is missing", "Fix: add \"prompt\""]);
+    rejects(
+        r#"{"deterministic": true, "raw-logs": "x"}"#,
+        &["field `prompt` is missing", "Fix: add \"prompt\""],
+    );
 }
 
 #[test]
 fn empty_prompt() {
-    rejects(r#"{"deterministic": true, "prompt": "  ", "raw-logs": "x"}"#, &["field `prompt` is empty"]);
+    rejects(
+        r#"{"deterministic": true, "prompt": "  ", "raw-logs": "x"}"#,
+        &["field `prompt` is empty"],
+    );
 }
 
 #[test]
 fn prompt_not_a_string() {
-    rejects(r#"{"deterministic": true, "prompt": 3, "raw-logs": "x"}"#, &["field `prompt` must be a string", "the number 3"]);
+    rejects(
+        r#"{"deterministic": true, "prompt": 3, "raw-logs": "x"}"#,
+        &["field `prompt` must be a string", "the number 3"],
+    );
 }
 
 #[test]
 fn missing_deterministic() {
-    rejects(r#"{"prompt": "p", "raw-logs": "x"}"#, &["field `deterministic` is missing", "Fix:"]);
+    rejects(
+        r#"{"prompt": "p", "raw-logs": "x"}"#,
+        &["field `deterministic` is missing", "Fix:"],
+    );
 }
 
 #[test]
 fn deterministic_as_string() {
     rejects(
         r#"{"deterministic": "true", "prompt": "p", "raw-logs": "x"}"#,
-        &["field `deterministic` must be true or false", "without quotes"],
+        &[
+            "field `deterministic` must be true or false",
+            "without quotes",
+        ],
     );
 }
 
 #[test]
 fn no_source() {
-    rejects(r#"{"deterministic": true, "prompt": "p"}"#, &["no failure source", "`url`", "`raw-logs`", "`existing-test-path`"]);
+    rejects(
+        r#"{"deterministic": true, "prompt": "p"}"#,
+        &[
+            "no failure source",
+            "`url`",
+            "`raw-logs`",
+            "`existing-test-path`",
+        ],
+    );
 }
 
 #[test]
@@ -130,17 +173,26 @@ fn bad_url() {
 
 #[test]
 fn url_not_a_string() {
-    rejects(r#"{"deterministic": true, "prompt": "p", "url": 5}"#, &["field `url` must be a string"]);
+    rejects(
+        r#"{"deterministic": true, "prompt": "p", "url": 5}"#,
+        &["field `url` must be a string"],
+    );
 }
 
 #[test]
 fn empty_raw_logs() {
-    rejects(r#"{"deterministic": true, "prompt": "p", "raw-logs": ""}"#, &["field `raw-logs` is empty"]);
+    rejects(
+        r#"{"deterministic": true, "prompt": "p", "raw-logs": ""}"#,
+        &["field `raw-logs` is empty"],
+    );
 }
 
 #[test]
 fn invalid_json_names_line() {
-    rejects("{\"deterministic\": true,\n \"prompt\": }", &["not valid JSON at line 2"]);
+    rejects(
+        "{\"deterministic\": true,\n \"prompt\": }",
+        &["not valid JSON at line 2"],
+    );
 }
 
 #[test]
@@ -187,7 +239,15 @@ fn flags_instead_of_a_file() {
     Command::cargo_bin("cifix")
         .unwrap()
         .current_dir(d.path())
-        .args(["validate", "--prompt", "p", "--deterministic", "true", "--raw-logs", "boom"])
+        .args([
+            "validate",
+            "--prompt",
+            "p",
+            "--deterministic",
+            "true",
+            "--raw-logs",
+            "boom",
+        ])
         .assert()
         .success();
 }
@@ -195,7 +255,11 @@ fn flags_instead_of_a_file() {
 #[test]
 fn not_a_git_repository() {
     let d = tempfile::tempdir().unwrap();
-    std::fs::write(d.path().join("info.json"), r#"{"deterministic": true, "prompt": "p", "raw-logs": "x"}"#).unwrap();
+    std::fs::write(
+        d.path().join("info.json"),
+        r#"{"deterministic": true, "prompt": "p", "raw-logs": "x"}"#,
+    )
+    .unwrap();
     Command::cargo_bin("cifix")
         .unwrap()
         .current_dir(d.path())
@@ -208,7 +272,11 @@ fn not_a_git_repository() {
 #[test]
 fn run_refuses_invalid_info_before_any_work() {
     let d = repo();
-    std::fs::write(d.path().join("info.json"), r#"{"prompt": "p", "raw-logs": "x"}"#).unwrap();
+    std::fs::write(
+        d.path().join("info.json"),
+        r#"{"prompt": "p", "raw-logs": "x"}"#,
+    )
+    .unwrap();
     let before = snapshot(d.path());
     Command::cargo_bin("cifix")
         .unwrap()

@@ -11,32 +11,60 @@ fn cifix() -> Command {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 #[test]
 fn list_shows_the_three_builtins_with_capabilities() {
-    let out = cifix().args(["plugins", "list", "--json"]).env("CIFIX_PLUGIN_PATH", "").assert().success();
+    let out = cifix()
+        .args(["plugins", "list", "--json"])
+        .env("CIFIX_PLUGIN_PATH", "")
+        .assert()
+        .success();
     let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
-    let names: Vec<&str> = v["plugins"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = v["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
     for n in ["log-parser", "deterministic-minimal", "nd-stress"] {
         assert!(names.contains(&n), "{names:?}");
     }
-    let dm = v["plugins"].as_array().unwrap().iter().find(|p| p["name"] == "deterministic-minimal").unwrap();
+    let dm = v["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "deterministic-minimal")
+        .unwrap();
     assert_eq!(dm["world"], "strategy");
-    assert!(dm["declared"].as_array().unwrap().iter().any(|c| c == "agent"));
+    assert!(
+        dm["declared"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "agent")
+    );
     assert_eq!(dm["declared"], dm["granted"]);
     cifix()
         .args(["plugins", "list"])
         .assert()
         .success()
         .stdout(predicate::str::contains("nd-stress"))
-        .stdout(predicate::str::contains("declares: fs-read, fs-write, process:* **"));
+        .stdout(predicate::str::contains(
+            "declares: fs-read, fs-write, process:* **",
+        ));
 }
 
 #[test]
 fn inspect_a_builtin() {
-    let out = cifix().args(["plugins", "inspect", "log-parser", "--json"]).assert().success();
+    let out = cifix()
+        .args(["plugins", "inspect", "log-parser", "--json"])
+        .assert()
+        .success();
     let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(v["world"], "log-parser");
     assert_eq!(v["api"], "0.1.0");
@@ -57,7 +85,8 @@ fn unknown_plugin_names_where_it_looked() {
 
 #[test]
 fn third_party_plugin_grants_come_from_the_user() {
-    let fixture = Path::new(env!("CIFIX_FIXTURE_PLUGINS")).join("cifix_fixture_hostile_strategy.wasm");
+    let fixture =
+        Path::new(env!("CIFIX_FIXTURE_PLUGINS")).join("cifix_fixture_hostile_strategy.wasm");
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("config.toml");
     std::fs::write(&cfg, "[grants]\nhostile-strategy = [\"fs-read\"]\n").unwrap();
@@ -69,8 +98,14 @@ fn third_party_plugin_grants_come_from_the_user() {
         .assert()
         .success();
     let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
-    assert_eq!(v["granted"], serde_json::json!(["fs-read", "process:echo **"]));
-    assert_eq!(v["declared"], serde_json::json!(["fs-read", "fs-write", "process:echo **"]));
+    assert_eq!(
+        v["granted"],
+        serde_json::json!(["fs-read", "process:echo **"])
+    );
+    assert_eq!(
+        v["declared"],
+        serde_json::json!(["fs-read", "fs-write", "process:echo **"])
+    );
 }
 
 #[test]
@@ -102,7 +137,13 @@ fn third_party_strategy_loads_without_rebuilding_the_host() {
     let crate_dir = root().join("tests/fixtures/third-party-strategy");
     let target = root().join("target/third-party-strategy");
     let status = Std::new(env!("CARGO"))
-        .args(["build", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--manifest-path",
+        ])
         .arg(crate_dir.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(&target)
@@ -122,7 +163,12 @@ fn third_party_strategy_loads_without_rebuilding_the_host() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("ci.log");
     std::fs::write(&log, "step 1\nstep 2\nBOOM: reactor overheated\nstep 3\n").unwrap();
-    let out = cifix().args(["parse-logs", "--json", "--strategy"]).arg(&wasm).arg(&log).assert().success();
+    let out = cifix()
+        .args(["parse-logs", "--json", "--strategy"])
+        .arg(&wasm)
+        .arg(&log)
+        .assert()
+        .success();
     let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(v["failures"][0]["excerpt"]["start_line"], 3);
     assert_eq!(v["failures"][0]["message"], "BOOM: reactor overheated");

@@ -13,7 +13,11 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn limits() -> Limits {
-    Limits { memory: 64 << 20, deadline: Duration::from_millis(1500), stdio: 64 << 10 }
+    Limits {
+        memory: 64 << 20,
+        deadline: Duration::from_millis(1500),
+        stdio: 64 << 10,
+    }
 }
 
 fn input(text: &str) -> Input {
@@ -83,7 +87,10 @@ fn malformed_bytes_are_refused() {
     for (name, bytes) in [
         ("garbage.wasm", b"this is not wasm at all".to_vec()),
         ("empty.wasm", Vec::new()),
-        ("truncated.wasm", std::fs::read(fixture("hostile_parser")).unwrap()[..2000].to_vec()),
+        (
+            "truncated.wasm",
+            std::fs::read(fixture("hostile_parser")).unwrap()[..2000].to_vec(),
+        ),
         ("core-module.wasm", b"\0asm\x01\0\0\0".to_vec()),
         ("elf.wasm", b"\x7fELF\x02\x01\x01\0precompiled".to_vec()),
     ] {
@@ -92,7 +99,9 @@ fn malformed_bytes_are_refused() {
         let e = plugins::load_path(&p).unwrap_err();
         let msg = e.to_string();
         assert!(
-            msg.contains("not a WebAssembly component") || msg.contains("manifest") || msg.contains("invalid"),
+            msg.contains("not a WebAssembly component")
+                || msg.contains("manifest")
+                || msg.contains("invalid"),
             "{name}: {msg}"
         );
     }
@@ -102,23 +111,37 @@ fn malformed_bytes_are_refused() {
 fn missing_manifest_is_refused() {
     let mut bytes = std::fs::read(fixture("hostile_parser")).unwrap();
     let needle = b"cifix-manifest";
-    let at = bytes.windows(needle.len()).position(|w| w == needle).unwrap();
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap();
     bytes[at + needle.len() - 1] = b'X';
     let e = plugins::load_bytes("stripped", &bytes, plugins::Source::Builtin).unwrap_err();
-    assert!(e.to_string().contains("no `cifix-manifest` custom section"), "{e}");
+    assert!(
+        e.to_string().contains("no `cifix-manifest` custom section"),
+        "{e}"
+    );
 }
 
 #[test]
 fn other_api_version_is_refused() {
     let e = plugins::load_path(&fixture("old_api")).unwrap_err();
-    assert!(e.to_string().contains("built for API 0.0.9, this host supports 0.1.0"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("built for API 0.0.9, this host supports 0.1.0"),
+        "{e}"
+    );
 }
 
 #[test]
 fn other_world_is_refused() {
     let p = plugins::load_path(&fixture("hostile_strategy")).unwrap();
     let e = ParserSession::open(&p, limits()).map(|_| ()).unwrap_err();
-    assert!(e.to_string().contains("is a `strategy` plugin; this command needs a `log-parser` plugin"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("is a `strategy` plugin; this command needs a `log-parser` plugin"),
+        "{e}"
+    );
 }
 
 /// A repository with a file, a failure folder, and a secret next to both.
@@ -140,7 +163,12 @@ fn world() -> World {
     std::fs::write(&secret, "TOP SECRET").unwrap();
     std::os::unix::fs::symlink(&secret, repo.join("link-out")).unwrap();
     std::os::unix::fs::symlink(tmp.path(), failure.join("escape")).unwrap();
-    World { _tmp: tmp, repo, failure, secret }
+    World {
+        _tmp: tmp,
+        repo,
+        failure,
+        secret,
+    }
 }
 
 fn ctx(prompt: &str) -> wit::Context {
@@ -182,13 +210,24 @@ fn reads_inside_the_repo_when_granted() {
 fn read_without_grant_is_denied_not_trapped() {
     let w = world();
     let n = strategy(&w, &[], "read src/lib.py");
-    assert!(n.starts_with("err: ErrorCode::Denied") && n.contains("was not granted") && n.contains("--allow"), "{n}");
+    assert!(
+        n.starts_with("err: ErrorCode::Denied")
+            && n.contains("was not granted")
+            && n.contains("--allow"),
+        "{n}"
+    );
 }
 
 #[test]
 fn reading_outside_the_repo_is_refused() {
     let w = world();
-    for path in ["../secret.txt", "/etc/passwd", "src/../../secret.txt", "link-out", &w.secret.display().to_string()] {
+    for path in [
+        "../secret.txt",
+        "/etc/passwd",
+        "src/../../secret.txt",
+        "link-out",
+        &w.secret.display().to_string(),
+    ] {
         let n = strategy(&w, ALL, &format!("read {path}"));
         assert!(n.starts_with("err: ErrorCode::Denied"), "{path}: {n}");
         assert!(!n.contains("TOP SECRET"));
@@ -198,13 +237,25 @@ fn reading_outside_the_repo_is_refused() {
 #[test]
 fn writing_outside_the_failure_folder_is_refused() {
     let w = world();
-    let before = std::fs::read_dir(w.secret.parent().unwrap()).unwrap().count();
-    for path in ["../pwned.txt", "escape/pwned.txt", "/tmp/pwned.txt", "a/../../pwned.txt"] {
+    let before = std::fs::read_dir(w.secret.parent().unwrap())
+        .unwrap()
+        .count();
+    for path in [
+        "../pwned.txt",
+        "escape/pwned.txt",
+        "/tmp/pwned.txt",
+        "a/../../pwned.txt",
+    ] {
         let n = strategy(&w, ALL, &format!("write {path} owned"));
         assert!(n.starts_with("err: ErrorCode::Denied"), "{path}: {n}");
     }
     assert_eq!(std::fs::read_to_string(&w.secret).unwrap(), "TOP SECRET");
-    assert_eq!(before, std::fs::read_dir(w.secret.parent().unwrap()).unwrap().count());
+    assert_eq!(
+        before,
+        std::fs::read_dir(w.secret.parent().unwrap())
+            .unwrap()
+            .count()
+    );
     assert!(!Path::new("/tmp/pwned.txt").exists());
 }
 
@@ -220,8 +271,14 @@ fn writing_through_a_planted_symlink_is_refused() {
 #[test]
 fn writes_inside_the_failure_folder() {
     let w = world();
-    assert_eq!(strategy(&w, ALL, "write tests/a.txt hello there"), "ok: written");
-    assert_eq!(std::fs::read_to_string(w.failure.join("tests/a.txt")).unwrap(), "hello there");
+    assert_eq!(
+        strategy(&w, ALL, "write tests/a.txt hello there"),
+        "ok: written"
+    );
+    assert_eq!(
+        std::fs::read_to_string(w.failure.join("tests/a.txt")).unwrap(),
+        "hello there"
+    );
     // The repository is read-only: nothing appeared there.
     assert!(!w.repo.join("tests").exists());
 }
@@ -230,10 +287,16 @@ fn writes_inside_the_failure_folder() {
 fn programs_outside_the_allow_list_are_refused() {
     let w = world();
     let n = strategy(&w, ALL, "exec rm -rf src");
-    assert!(n.starts_with("err: ErrorCode::Denied") && n.contains("not in the plugin's manifest"), "{n}");
+    assert!(
+        n.starts_with("err: ErrorCode::Denied") && n.contains("not in the plugin's manifest"),
+        "{n}"
+    );
     assert!(w.repo.join("src/lib.py").exists());
     let n = strategy(&w, &["fs-read"], "exec echo hi");
-    assert!(n.starts_with("err: ErrorCode::Denied") && n.contains("was not granted"), "{n}");
+    assert!(
+        n.starts_with("err: ErrorCode::Denied") && n.contains("was not granted"),
+        "{n}"
+    );
     assert_eq!(strategy(&w, ALL, "exec echo hi"), "ok: hi\n");
 }
 

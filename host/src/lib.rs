@@ -5,12 +5,12 @@
 //! WebAssembly components (WIT package `cifix:strategy@0.1.0`) loaded by
 //! [`plugins`]; everything they may do goes through [`capabilities`].
 
+pub mod agent;
 pub mod capabilities;
 pub mod cli;
 pub mod config;
-pub mod plugins;
 pub mod git;
 pub mod github;
-pub mod agent;
 pub mod phases;
+pub mod plugins;
 pub mod report;

@@ -20,7 +20,10 @@ use crate::capabilities::process::{self, Spec};
 pub const KNOWN: &[(&str, &str)] = &[
     ("claude", "claude -p {prompt} --permission-mode acceptEdits"),
     ("codex", "codex exec --full-auto {prompt}"),
-    ("aider", "aider --yes-always --no-auto-commits --message-file {prompt_file}"),
+    (
+        "aider",
+        "aider --yes-always --no-auto-commits --message-file {prompt_file}",
+    ),
 ];
 
 /// A bad agent configuration.
@@ -39,25 +42,44 @@ pub fn detect() -> Vec<(&'static str, Option<PathBuf>)> {
 
 /// The first match for `program` on PATH.
 pub fn which(program: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH")
-        .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join(program)).find(|p| p.is_file()))
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(program))
+            .find(|p| p.is_file())
+    })
 }
 
 /// Build the agent the user chose.
-pub fn from_choice(name: Option<&str>, template: Option<&str>, transcripts: PathBuf) -> Result<Box<dyn Agent>, AgentConfigError> {
+pub fn from_choice(
+    name: Option<&str>,
+    template: Option<&str>,
+    transcripts: PathBuf,
+) -> Result<Box<dyn Agent>, AgentConfigError> {
     if let Some(t) = template {
-        let words = cifix_sdk::command::split(t).ok_or_else(|| AgentConfigError::Template(format!("unbalanced quotes in {t:?}")))?;
+        let words = cifix_sdk::command::split(t)
+            .ok_or_else(|| AgentConfigError::Template(format!("unbalanced quotes in {t:?}")))?;
         if words.is_empty() {
             return Err(AgentConfigError::Template("empty command".into()));
         }
-        return Ok(Box::new(CommandAgent { name: "custom".into(), template: words, transcripts }));
+        return Ok(Box::new(CommandAgent {
+            name: "custom".into(),
+            template: words,
+            transcripts,
+        }));
     }
     match name.unwrap_or("manual") {
         "manual" => Ok(Box::new(ManualAgent { transcripts })),
         n => {
-            let (_, t) = KNOWN.iter().find(|(k, _)| *k == n).ok_or_else(|| AgentConfigError::Unknown(n.into()))?;
+            let (_, t) = KNOWN
+                .iter()
+                .find(|(k, _)| *k == n)
+                .ok_or_else(|| AgentConfigError::Unknown(n.into()))?;
             let words = cifix_sdk::command::split(t).expect("built-in templates parse");
-            Ok(Box::new(CommandAgent { name: n.into(), template: words, transcripts }))
+            Ok(Box::new(CommandAgent {
+                name: n.into(),
+                template: words,
+                transcripts,
+            }))
         }
     }
 }
@@ -68,18 +90,29 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, (SystemTime, u64)> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             let name = e.file_name();
             let name = name.to_string_lossy();
             let Ok(meta) = e.metadata() else { continue };
             if meta.is_dir() {
-                if !matches!(name.as_ref(), ".git" | "target" | "node_modules" | "__pycache__" | ".pytest_cache" | ".venv") {
+                if !matches!(
+                    name.as_ref(),
+                    ".git" | "target" | "node_modules" | "__pycache__" | ".pytest_cache" | ".venv"
+                ) {
                     stack.push(p);
                 }
             } else if let Ok(rel) = p.strip_prefix(dir) {
-                out.insert(rel.display().to_string(), (meta.modified().unwrap_or(SystemTime::UNIX_EPOCH), meta.len()));
+                out.insert(
+                    rel.display().to_string(),
+                    (
+                        meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+                        meta.len(),
+                    ),
+                );
             }
         }
         if out.len() > 200_000 {
@@ -90,18 +123,39 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, (SystemTime, u64)> {
 }
 
 /// Paths added, changed or removed between two snapshots.
-pub fn changed(before: &BTreeMap<String, (SystemTime, u64)>, after: &BTreeMap<String, (SystemTime, u64)>) -> Vec<String> {
-    let mut out: Vec<String> = after.iter().filter(|(k, v)| before.get(*k) != Some(v)).map(|(k, _)| k.clone()).collect();
+pub fn changed(
+    before: &BTreeMap<String, (SystemTime, u64)>,
+    after: &BTreeMap<String, (SystemTime, u64)>,
+) -> Vec<String> {
+    let mut out: Vec<String> = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(v))
+        .map(|(k, _)| k.clone())
+        .collect();
     out.extend(before.keys().filter(|k| !after.contains_key(*k)).cloned());
     out.sort();
     out
 }
 
-fn write_task(task: &AgentTask, workdir: &Path, transcripts: &Path) -> std::io::Result<(PathBuf, String)> {
+fn write_task(
+    task: &AgentTask,
+    workdir: &Path,
+    transcripts: &Path,
+) -> std::io::Result<(PathBuf, String)> {
     std::fs::create_dir_all(transcripts)?;
-    let vars: Vec<(&str, String)> = task.vars.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-    let text = format!("{}\n{}\n", prompts::render(&prompts::body(&task.template), &vars), task.instructions);
-    let n = std::fs::read_dir(transcripts).map(|r| r.count()).unwrap_or(0);
+    let vars: Vec<(&str, String)> = task
+        .vars
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    let text = format!(
+        "{}\n{}\n",
+        prompts::render(&prompts::body(&task.template), &vars),
+        task.instructions
+    );
+    let n = std::fs::read_dir(transcripts)
+        .map(|r| r.count())
+        .unwrap_or(0);
     let file = transcripts.join(format!("agent-task-{}.md", n + 1));
     std::fs::write(&file, &text)?;
     let _ = workdir;
@@ -122,7 +176,8 @@ impl Agent for CommandAgent {
 
     fn run(&self, task: &AgentTask, workdir: &Path) -> Result<AgentOutcome, String> {
         let _span = tracing::info_span!("agent", agent = %self.name).entered();
-        let (file, text) = write_task(task, workdir, &self.transcripts).map_err(|e| format!("writing the task file: {e}"))?;
+        let (file, text) = write_task(task, workdir, &self.transcripts)
+            .map_err(|e| format!("writing the task file: {e}"))?;
         let subst = |w: &str| {
             w.replace("{prompt_file}", &file.display().to_string())
                 .replace("{workdir}", &workdir.display().to_string())
@@ -131,7 +186,12 @@ impl Agent for CommandAgent {
         };
         let argv: Vec<String> = self.template.iter().map(|w| subst(w)).collect();
         let before = snapshot(workdir);
-        tracing::info!("running agent `{}` in {} (budget {:?})", argv[0], workdir.display(), task.budget);
+        tracing::info!(
+            "running agent `{}` in {} (budget {:?})",
+            argv[0],
+            workdir.display(),
+            task.budget
+        );
         let spec = Spec {
             program: argv[0].clone(),
             args: argv[1..].to_vec(),
@@ -139,16 +199,24 @@ impl Agent for CommandAgent {
             env: vec![
                 ("CIFIX_TASK_FILE".into(), file.display().to_string()),
                 ("CIFIX_WORKDIR".into(), workdir.display().to_string()),
-                ("CIFIX_BUDGET_SECS".into(), task.budget.as_secs().to_string()),
+                (
+                    "CIFIX_BUDGET_SECS".into(),
+                    task.budget.as_secs().to_string(),
+                ),
             ],
             timeout: task.budget.max(Duration::from_secs(1)),
         };
-        let r = process::run(workdir, &spec, None).map_err(|e| format!("agent `{}`: {e}", self.name))?;
+        let r = process::run(workdir, &spec, None)
+            .map_err(|e| format!("agent `{}`: {e}", self.name))?;
         let transcript = file.with_extension("transcript.log");
         let _ = std::fs::write(&transcript, &r.output);
         let changed_files = changed(&before, &snapshot(workdir));
         if r.timed_out {
-            tracing::warn!("agent `{}` ran out of its {:?} budget", self.name, task.budget);
+            tracing::warn!(
+                "agent `{}` ran out of its {:?} budget",
+                self.name,
+                task.budget
+            );
         }
         let tail_start = r.output.len().saturating_sub(4000);
         let mut start = tail_start;
@@ -174,9 +242,13 @@ impl Agent for ManualAgent {
     }
 
     fn run(&self, task: &AgentTask, workdir: &Path) -> Result<AgentOutcome, String> {
-        let (file, _) = write_task(task, workdir, &self.transcripts).map_err(|e| format!("writing the task file: {e}"))?;
+        let (file, _) = write_task(task, workdir, &self.transcripts)
+            .map_err(|e| format!("writing the task file: {e}"))?;
         let before = snapshot(workdir);
-        let tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty");
+        let tty = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty");
         let Ok(mut tty) = tty else {
             return Err("the manual agent needs a terminal; pass --agent or --agent-cmd".into());
         };
@@ -189,6 +261,10 @@ impl Agent for ManualAgent {
         );
         let mut line = String::new();
         let _ = std::io::BufReader::new(&mut tty).read_line(&mut line);
-        Ok(AgentOutcome { completed: true, changed_files: changed(&before, &snapshot(workdir)), transcript_tail: String::new() })
+        Ok(AgentOutcome {
+            completed: true,
+            changed_files: changed(&before, &snapshot(workdir)),
+            transcript_tail: String::new(),
+        })
     }
 }

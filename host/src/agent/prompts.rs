@@ -3,15 +3,25 @@
 
 /// Embedded templates: (name, text).
 pub const TEMPLATES: &[(&str, &str)] = &[
-    ("reproduce-deterministic", include_str!("../../../prompts/reproduce-deterministic.md")),
-    ("reproduce-nd", include_str!("../../../prompts/reproduce-nd.md")),
-    ("implement-fix", include_str!("../../../prompts/implement-fix.md")),
+    (
+        "reproduce-deterministic",
+        include_str!("../../../prompts/reproduce-deterministic.md"),
+    ),
+    (
+        "reproduce-nd",
+        include_str!("../../../prompts/reproduce-nd.md"),
+    ),
+    (
+        "implement-fix",
+        include_str!("../../../prompts/implement-fix.md"),
+    ),
 ];
 
 /// The template text for `name` (override folder first), or a generic line.
 pub fn body(name: &str) -> String {
     if let Some(dir) = std::env::var_os("CIFIX_PROMPTS_DIR")
-        && let Ok(t) = std::fs::read_to_string(std::path::Path::new(&dir).join(format!("{name}.md")))
+        && let Ok(t) =
+            std::fs::read_to_string(std::path::Path::new(&dir).join(format!("{name}.md")))
     {
         return t;
     }
@@ -54,7 +64,13 @@ mod tests {
 
     #[test]
     fn renders_and_defaults() {
-        assert_eq!(render("a {{x}} b {{ y }} {{z}}", &[("x", "1".into()), ("y", "2".into())]), "a 1 b 2 -");
+        assert_eq!(
+            render(
+                "a {{x}} b {{ y }} {{z}}",
+                &[("x", "1".into()), ("y", "2".into())]
+            ),
+            "a 1 b 2 -"
+        );
         assert_eq!(render("open {{ never", &[]), "open {{ never");
         assert!(body("implement-fix").contains("fix a CI failure"));
     }

@@ -70,7 +70,11 @@ impl FsRoots {
             }
             None => None,
         };
-        Ok(FsRoots { repo, failure, written: 0 })
+        Ok(FsRoots {
+            repo,
+            failure,
+            written: 0,
+        })
     }
 
     fn dir(&self, root: Root) -> Result<&Dir, FsError> {
@@ -86,7 +90,12 @@ impl FsRoots {
     fn check(path: &str, root: Root) -> Result<(), FsError> {
         let p = Path::new(path);
         let bad = path.is_empty() && root == Root::Failure
-            || p.components().any(|c| matches!(c, Component::ParentDir | Component::RootDir | Component::Prefix(_)));
+            || p.components().any(|c| {
+                matches!(
+                    c,
+                    Component::ParentDir | Component::RootDir | Component::Prefix(_)
+                )
+            });
         if bad || path.contains('\0') {
             return Err(FsError::Escape(path.into(), root.label()));
         }
@@ -108,7 +117,9 @@ impl FsRoots {
         let dir = self.dir(root)?;
         let f = dir.open(path).map_err(|e| Self::map_io(path, root, e))?;
         let mut buf = Vec::new();
-        f.take(MAX_FILE + 1).read_to_end(&mut buf).map_err(|e| Self::map_io(path, root, e))?;
+        f.take(MAX_FILE + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| Self::map_io(path, root, e))?;
         if buf.len() as u64 > MAX_FILE {
             return Err(FsError::TooLarge(path.into()));
         }
@@ -121,8 +132,12 @@ impl FsRoots {
             Self::check(path, root)?;
         }
         let dir = self.dir(root)?;
-        let it = if path.is_empty() || path == "." { dir.entries() } else { dir.read_dir(path) }
-            .map_err(|e| Self::map_io(path, root, e))?;
+        let it = if path.is_empty() || path == "." {
+            dir.entries()
+        } else {
+            dir.read_dir(path)
+        }
+        .map_err(|e| Self::map_io(path, root, e))?;
         let mut out = Vec::new();
         for e in it.flatten().take(100_000) {
             let mut name = e.file_name().to_string_lossy().into_owned();
@@ -151,15 +166,22 @@ impl FsRoots {
         for c in Path::new(path).components() {
             prefix.push(c);
             match dir.symlink_metadata(&prefix) {
-                Ok(m) if m.file_type().is_symlink() => return Err(FsError::Escape(path.into(), root.label())),
+                Ok(m) if m.file_type().is_symlink() => {
+                    return Err(FsError::Escape(path.into(), root.label()));
+                }
                 Ok(_) => {}
                 Err(_) => break,
             }
         }
-        if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-            dir.create_dir_all(parent).map_err(|e| Self::map_io(path, root, e))?;
+        if let Some(parent) = Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            dir.create_dir_all(parent)
+                .map_err(|e| Self::map_io(path, root, e))?;
         }
-        dir.write(path, contents).map_err(|e| Self::map_io(path, root, e))?;
+        dir.write(path, contents)
+            .map_err(|e| Self::map_io(path, root, e))?;
         self.written += contents.len() as u64;
         Ok(())
     }

@@ -14,14 +14,21 @@ pub struct Input {
 
 impl std::fmt::Debug for Input {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Input").field("name", &self.name).field("consumed", &self.consumed).finish()
+        f.debug_struct("Input")
+            .field("name", &self.name)
+            .field("consumed", &self.consumed)
+            .finish()
     }
 }
 
 impl Input {
     /// Wrap a reader.
     pub fn new(name: impl Into<String>, reader: impl Read + Send + 'static) -> Self {
-        Input { name: name.into(), reader: Box::new(reader), consumed: 0 }
+        Input {
+            name: name.into(),
+            reader: Box::new(reader),
+            consumed: 0,
+        }
     }
 
     /// The input's display name.

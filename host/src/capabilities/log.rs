@@ -26,7 +26,11 @@ pub enum Level {
 impl LogSink {
     /// A sink for the plugin called `plugin`.
     pub fn new(plugin: &str) -> Self {
-        LogSink { plugin: plugin.to_string(), used: 0, dropped: 0 }
+        LogSink {
+            plugin: plugin.to_string(),
+            used: 0,
+            dropped: 0,
+        }
     }
 
     /// Start a new call: the budget refills.

@@ -55,7 +55,9 @@ impl ExecPattern {
 
 /// A capability string that does not parse.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown capability `{0}`: expected fs-read, fs-write, agent or `process:PROGRAM [ARG|*|**]...`")]
+#[error(
+    "unknown capability `{0}`: expected fs-read, fs-write, agent or `process:PROGRAM [ARG|*|**]...`"
+)]
 pub struct BadCapability(pub String);
 
 impl FromStr for Capability {
@@ -67,10 +69,15 @@ impl FromStr for Capability {
             "fs-write" => Ok(Capability::FsWrite),
             "agent" => Ok(Capability::Agent),
             _ => {
-                let rest = s.strip_prefix("process:").ok_or_else(|| BadCapability(s.into()))?;
+                let rest = s
+                    .strip_prefix("process:")
+                    .ok_or_else(|| BadCapability(s.into()))?;
                 let mut words = rest.split_whitespace().map(str::to_string);
                 let program = words.next().ok_or_else(|| BadCapability(s.into()))?;
-                Ok(Capability::Process(ExecPattern { program, args: words.collect() }))
+                Ok(Capability::Process(ExecPattern {
+                    program,
+                    args: words.collect(),
+                }))
             }
         }
     }
@@ -99,7 +106,10 @@ pub enum Request<'a> {
     FsRead,
     FsWrite,
     Agent,
-    Exec { program: &'a str, args: &'a [String] },
+    Exec {
+        program: &'a str,
+        args: &'a [String],
+    },
 }
 
 impl Request<'_> {
@@ -135,7 +145,9 @@ pub struct Grants {
 pub enum Denied {
     #[error("`{0}` is not in the plugin's manifest")]
     NotDeclared(String),
-    #[error("`{0}` was not granted; allow it with `--allow '{0}'` or in the config file's [grants] table")]
+    #[error(
+        "`{0}` was not granted; allow it with `--allow '{0}'` or in the config file's [grants] table"
+    )]
     NotGranted(String),
 }
 
@@ -154,7 +166,10 @@ impl Grants {
 
     /// The declared capabilities that the grant covers (for display).
     pub fn effective(&self) -> Vec<&Capability> {
-        self.declared.iter().filter(|d| self.granted.iter().any(|g| covers(g, d))).collect()
+        self.declared
+            .iter()
+            .filter(|d| self.granted.iter().any(|g| covers(g, d)))
+            .collect()
     }
 }
 
@@ -196,7 +211,9 @@ mod tests {
         assert!(p.matches("pytest", &args(&["-x", "a", "b"])));
         assert!(!p.matches("pytest", &args(&[])));
         assert!(!p.matches("rm", &args(&["-x"])));
-        let Capability::Process(q) = "process:git status".parse().unwrap() else { panic!() };
+        let Capability::Process(q) = "process:git status".parse().unwrap() else {
+            panic!()
+        };
         assert!(q.matches("git", &args(&["status"])));
         assert!(!q.matches("git", &args(&["status", "--x"])));
         assert!(!q.matches("git", &args(&["push"])));
@@ -204,11 +221,23 @@ mod tests {
 
     #[test]
     fn both_declared_and_granted() {
-        let g = Grants { declared: caps(&["fs-read", "process:pytest **"]), granted: caps(&["fs-read", "fs-write"]) };
+        let g = Grants {
+            declared: caps(&["fs-read", "process:pytest **"]),
+            granted: caps(&["fs-read", "fs-write"]),
+        };
         assert!(g.check(Request::FsRead).is_ok());
-        assert!(matches!(g.check(Request::FsWrite), Err(Denied::NotDeclared(_))));
+        assert!(matches!(
+            g.check(Request::FsWrite),
+            Err(Denied::NotDeclared(_))
+        ));
         let a = args(&["-x"]);
-        assert!(matches!(g.check(Request::Exec { program: "pytest", args: &a }), Err(Denied::NotGranted(_))));
+        assert!(matches!(
+            g.check(Request::Exec {
+                program: "pytest",
+                args: &a
+            }),
+            Err(Denied::NotGranted(_))
+        ));
         assert_eq!(g.effective().len(), 1);
     }
 
@@ -216,6 +245,12 @@ mod tests {
     fn bad_capabilities() {
         assert!("fs-delete".parse::<Capability>().is_err());
         assert!("process:".parse::<Capability>().is_err());
-        assert_eq!("process:go test **".parse::<Capability>().unwrap().to_string(), "process:go test **");
+        assert_eq!(
+            "process:go test **"
+                .parse::<Capability>()
+                .unwrap()
+                .to_string(),
+            "process:go test **"
+        );
     }
 }

@@ -47,12 +47,21 @@ pub enum ProcessError {
 /// Resolve `cwd` (relative, no `..`) inside `root`.
 pub fn resolve_cwd(root: &Path, cwd: &str) -> Result<PathBuf, ProcessError> {
     let rel = Path::new(cwd);
-    if rel.components().any(|c| !matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir)) {
+    if rel.components().any(|c| {
+        !matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::CurDir
+        )
+    }) {
         return Err(ProcessError::BadCwd(cwd.into()));
     }
     let full = root.join(rel);
-    let canon = full.canonicalize().map_err(|_| ProcessError::BadCwd(cwd.into()))?;
-    let root = root.canonicalize().map_err(|_| ProcessError::BadCwd(cwd.into()))?;
+    let canon = full
+        .canonicalize()
+        .map_err(|_| ProcessError::BadCwd(cwd.into()))?;
+    let root = root
+        .canonicalize()
+        .map_err(|_| ProcessError::BadCwd(cwd.into()))?;
     if !canon.starts_with(&root) {
         return Err(ProcessError::BadCwd(cwd.into()));
     }
@@ -87,10 +96,15 @@ impl Capture {
     fn finish(self) -> (String, bool) {
         let mut bytes = self.head;
         if self.dropped > 0 {
-            bytes.extend_from_slice(format!("\n[... {} bytes cut by cifix ...]\n", self.dropped).as_bytes());
+            bytes.extend_from_slice(
+                format!("\n[... {} bytes cut by cifix ...]\n", self.dropped).as_bytes(),
+            );
         }
         bytes.extend(self.tail);
-        (String::from_utf8_lossy(&bytes).into_owned(), self.dropped > 0)
+        (
+            String::from_utf8_lossy(&bytes).into_owned(),
+            self.dropped > 0,
+        )
     }
 }
 
@@ -113,7 +127,11 @@ fn kill_group(pid: u32) {
 
 /// Run `spec` in `root`, wait at most its timeout (and stop early when
 /// `cancel` is set), killing the whole process group on expiry.
-pub fn run(root: &Path, spec: &Spec, cancel: Option<&AtomicBool>) -> Result<RunResult, ProcessError> {
+pub fn run(
+    root: &Path,
+    spec: &Spec,
+    cancel: Option<&AtomicBool>,
+) -> Result<RunResult, ProcessError> {
     let cwd = resolve_cwd(root, &spec.cwd)?;
     let started = Instant::now();
     let mut cmd = Command::new(&spec.program);
@@ -154,17 +172,30 @@ pub fn run(root: &Path, spec: &Spec, cancel: Option<&AtomicBool>) -> Result<RunR
             kill_group(pid);
             break child.wait().ok();
         }
-        std::thread::sleep(Duration::from_millis(if started.elapsed() < Duration::from_millis(50) { 1 } else { 10 }));
+        std::thread::sleep(Duration::from_millis(
+            if started.elapsed() < Duration::from_millis(50) {
+                1
+            } else {
+                10
+            },
+        ));
     };
     // Children that outlive the leader keep the pipes open: end them too.
     kill_group(pid);
     for t in [out, err].into_iter().flatten() {
         let _ = t.join();
     }
-    let cap = Arc::try_unwrap(cap).ok().map(|m| m.into_inner().unwrap()).unwrap_or_default();
+    let cap = Arc::try_unwrap(cap)
+        .ok()
+        .map(|m| m.into_inner().unwrap())
+        .unwrap_or_default();
     let (output, truncated) = cap.finish();
     Ok(RunResult {
-        exit_code: if timed_out { None } else { status.and_then(|s| s.code()) },
+        exit_code: if timed_out {
+            None
+        } else {
+            status.and_then(|s| s.code())
+        },
         output,
         truncated,
         timed_out,
@@ -249,7 +280,9 @@ pub fn run_batch(
     resolve_cwd(root, &b.spec.cwd)?;
     let started = Instant::now();
     let workers = if b.parallel == 0 {
-        std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(2)
+        std::thread::available_parallelism()
+            .map(|n| n.get() as u32)
+            .unwrap_or(2)
     } else {
         b.parallel
     }
@@ -265,7 +298,12 @@ pub fn run_batch(
         first_other: Option<String>,
         error: Option<ProcessError>,
     }
-    let shared = Mutex::new(Shared { runs: Vec::new(), first_failure: None, first_other: None, error: None });
+    let shared = Mutex::new(Shared {
+        runs: Vec::new(),
+        first_failure: None,
+        first_other: None,
+        error: None,
+    });
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| {
@@ -293,12 +331,20 @@ pub fn run_batch(
                         }
                     };
                     // A run cut short by the budget or by a stop is not a result.
-                    if r.timed_out && (stop.load(Ordering::Relaxed) || started.elapsed() >= b.budget) && r.duration_ms < b.spec.timeout.as_millis() as u64 {
+                    if r.timed_out
+                        && (stop.load(Ordering::Relaxed) || started.elapsed() >= b.budget)
+                        && r.duration_ms < b.spec.timeout.as_millis() as u64
+                    {
                         budget_hit.store(!stop.load(Ordering::Relaxed), Ordering::Relaxed);
                         break;
                     }
                     let outcome = judge(&r, &b.expect);
-                    let run = BatchRun { index: i, outcome, exit_code: r.exit_code, duration_ms: r.duration_ms };
+                    let run = BatchRun {
+                        index: i,
+                        outcome,
+                        exit_code: r.exit_code,
+                        duration_ms: r.duration_ms,
+                    };
                     on_run(&run);
                     let mut sh = shared.lock().unwrap();
                     match outcome {
@@ -336,6 +382,18 @@ pub fn run_batch(
     })
 }
 
+/// `s` cut to at most `n` characters, with `…` when cut.
+pub fn ellipsize(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!(
+            "{}…",
+            s.chars().take(n.saturating_sub(1)).collect::<String>()
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,7 +411,12 @@ mod tests {
     #[test]
     fn timeout_kills_the_group() {
         let dir = tempfile::tempdir().unwrap();
-        let r = run(dir.path(), &spec("sh", &["-c", "sleep 30 & sleep 30"], 200), None).unwrap();
+        let r = run(
+            dir.path(),
+            &spec("sh", &["-c", "sleep 30 & sleep 30"], 200),
+            None,
+        )
+        .unwrap();
         assert!(r.timed_out);
         assert!(r.duration_ms < 5_000, "{}", r.duration_ms);
     }
@@ -361,7 +424,16 @@ mod tests {
     #[test]
     fn output_is_bounded_head_and_tail() {
         let dir = tempfile::tempdir().unwrap();
-        let r = run(dir.path(), &spec("sh", &["-c", "echo START; yes | head -c 3000000; echo; echo END"], 20_000), None).unwrap();
+        let r = run(
+            dir.path(),
+            &spec(
+                "sh",
+                &["-c", "echo START; yes | head -c 3000000; echo; echo END"],
+                20_000,
+            ),
+            None,
+        )
+        .unwrap();
         assert!(r.truncated);
         assert!(r.output.len() < MAX_OUTPUT + 100);
         assert!(r.output.starts_with("START") && r.output.trim_end().ends_with("END"));
@@ -370,10 +442,16 @@ mod tests {
     #[test]
     fn cwd_cannot_leave_the_root() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(matches!(run(dir.path(), &spec("true", &[], 1000), None).map(|r| r.exit_code), Ok(Some(0))));
+        assert!(matches!(
+            run(dir.path(), &spec("true", &[], 1000), None).map(|r| r.exit_code),
+            Ok(Some(0))
+        ));
         let mut s = spec("true", &[], 1000);
         s.cwd = "../".into();
-        assert!(matches!(run(dir.path(), &s, None), Err(ProcessError::BadCwd(_))));
+        assert!(matches!(
+            run(dir.path(), &s, None),
+            Err(ProcessError::BadCwd(_))
+        ));
     }
 
     #[test]
@@ -389,16 +467,15 @@ mod tests {
             stop_on_pass: false,
         };
         let r = run_batch(dir.path(), &b, &|_| {}).unwrap();
-        assert!(r.count(Outcome::FailedExpected) >= 3 && r.runs.len() <= 4, "{:?}", r.runs);
+        assert!(
+            r.count(Outcome::FailedExpected) >= 3 && r.runs.len() <= 4,
+            "{:?}",
+            r.runs
+        );
         let mut b2 = b.clone();
         b2.expect = vec!["other".into()];
         b2.stop_after_failures = 0;
         let r = run_batch(dir.path(), &b2, &|_| {}).unwrap();
         assert_eq!(r.count(Outcome::FailedOther), 10);
     }
-}
-
-/// `s` cut to at most `n` characters, with `…` when cut.
-pub fn ellipsize(s: &str, n: usize) -> String {
-    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n.saturating_sub(1)).collect::<String>()) }
 }

@@ -103,7 +103,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// Exit code for an error: 2 for bad input, 1 otherwise.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
-    if e.downcast_ref::<InfoError>().is_some() || e.downcast_ref::<UsageError>().is_some() { 2 } else { 1 }
+    if e.downcast_ref::<InfoError>().is_some() || e.downcast_ref::<UsageError>().is_some() {
+        2
+    } else {
+        1
+    }
 }
 
 /// Bad input that is not an info.json rule (exit code 2).
@@ -129,7 +133,11 @@ impl Env {
         if let Some(d) = g.plugin_deadline_secs {
             limits.deadline = std::time::Duration::from_secs(d.max(1));
         }
-        Ok(Env { settings, limits, allow: g.allow.clone() })
+        Ok(Env {
+            settings,
+            limits,
+            allow: g.allow.clone(),
+        })
     }
 
     /// What the user grants to `plugin`: the config file's grants plus `--allow`.

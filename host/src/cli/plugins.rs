@@ -64,7 +64,11 @@ pub fn describe(env: &Env, p: &Plugin) -> PluginInfo {
 }
 
 fn caps(v: &[String]) -> String {
-    if v.is_empty() { "none".into() } else { v.join(", ") }
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
 }
 
 /// Run a plugins subcommand.
@@ -80,11 +84,18 @@ pub fn run(env: &Env, cmd: PluginsCommand) -> anyhow::Result<ExitCode> {
                 };
                 match loaded {
                     Ok(p) => rows.push(describe(env, &p)),
-                    Err(e) => broken.push(serde_json::json!({"name": name, "source": src, "error": e.to_string()})),
+                    Err(e) => broken.push(
+                        serde_json::json!({"name": name, "source": src, "error": e.to_string()}),
+                    ),
                 }
             }
             if json {
-                println!("{}", serde_json::to_string_pretty(&serde_json::json!({"plugins": rows, "broken": broken}))?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({"plugins": rows, "broken": broken})
+                    )?
+                );
             } else {
                 for r in &rows {
                     let src = match &r.source {
@@ -96,7 +107,11 @@ pub fn run(env: &Env, cmd: PluginsCommand) -> anyhow::Result<ExitCode> {
                     println!("{:<24} granted:  {}", "", caps(&r.granted));
                 }
                 for b in &broken {
-                    println!("{:<24} BROKEN: {}", b["name"].as_str().unwrap_or("?"), b["error"].as_str().unwrap_or("?"));
+                    println!(
+                        "{:<24} BROKEN: {}",
+                        b["name"].as_str().unwrap_or("?"),
+                        b["error"].as_str().unwrap_or("?")
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -119,7 +134,11 @@ pub fn run(env: &Env, cmd: PluginsCommand) -> anyhow::Result<ExitCode> {
                 println!("granted:     {}", caps(&info.granted));
                 println!("sha256:      {}", info.sha256);
                 println!("size:        {} bytes", info.size);
-                println!("load:        {:.1} ms ({})", info.load_ms, if info.cached { "cached" } else { "compiled" });
+                println!(
+                    "load:        {:.1} ms ({})",
+                    info.load_ms,
+                    if info.cached { "cached" } else { "compiled" }
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

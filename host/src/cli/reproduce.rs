@@ -59,19 +59,30 @@ impl ReproduceOpts {
     /// Check the numbers; returns a usage error naming the flag.
     pub fn check(&self) -> Result<(), super::UsageError> {
         if !(self.flake_rate > 0.0 && self.flake_rate < 1.0) {
-            return Err(super::UsageError(format!("--flake-rate must be between 0 and 1 (exclusive), got {}", self.flake_rate)));
+            return Err(super::UsageError(format!(
+                "--flake-rate must be between 0 and 1 (exclusive), got {}",
+                self.flake_rate
+            )));
         }
         if !(self.confidence > 0.0 && self.confidence < 1.0) {
-            return Err(super::UsageError(format!("--confidence must be between 0 and 1 (exclusive), got {}", self.confidence)));
+            return Err(super::UsageError(format!(
+                "--confidence must be between 0 and 1 (exclusive), got {}",
+                self.confidence
+            )));
         }
         Ok(())
     }
 
     /// The strategy for this failure.
     pub fn strategy_for(&self, info: &Info) -> String {
-        self.strategy
-            .clone()
-            .unwrap_or_else(|| if info.deterministic { "deterministic-minimal" } else { "nd-stress" }.to_string())
+        self.strategy.clone().unwrap_or_else(|| {
+            if info.deterministic {
+                "deterministic-minimal"
+            } else {
+                "nd-stress"
+            }
+            .to_string()
+        })
     }
 }
 
@@ -85,14 +96,23 @@ pub struct Reproduced {
 }
 
 /// Gather logs into the failure folder and return their paths.
-pub fn collect_logs(info: &Info, failure_dir: &std::path::Path, env: &Env) -> anyhow::Result<Vec<PathBuf>> {
+pub fn collect_logs(
+    info: &Info,
+    failure_dir: &std::path::Path,
+    env: &Env,
+) -> anyhow::Result<Vec<PathBuf>> {
     match &info.logs {
         LogSource::RawLogs(text) => Ok(vec![parse::save_raw(failure_dir, text)?]),
         LogSource::Url(url) => {
             let _span = tracing::info_span!("phase.fetch").entered();
             let _ = env;
-            let web = crate::config::info::RunUrl::parse(url).map_err(super::UsageError)?.web_base;
-            let gh = crate::github::Blocking::new(crate::github::ClientConfig::from_env(None, Some(&web)))?;
+            let web = crate::config::info::RunUrl::parse(url)
+                .map_err(super::UsageError)?
+                .web_base;
+            let gh = crate::github::Blocking::new(crate::github::ClientConfig::from_env(
+                None,
+                Some(&web),
+            ))?;
             let fetched = gh.fetch_logs(url, failure_dir)?;
             for m in &fetched.missing {
                 tracing::warn!("no log for job {} ({}): {}", m.job_name, m.job_id, m.reason);
@@ -107,7 +127,12 @@ pub fn collect_logs(info: &Info, failure_dir: &std::path::Path, env: &Env) -> an
 }
 
 /// Run the reproduction phase: failure folder, logs, parse, scratch worktree, strategy.
-pub fn reproduce_phase(env: &Env, info: &Info, repo: &std::path::Path, o: &ReproduceOpts) -> anyhow::Result<Reproduced> {
+pub fn reproduce_phase(
+    env: &Env,
+    info: &Info,
+    repo: &std::path::Path,
+    o: &ReproduceOpts,
+) -> anyhow::Result<Reproduced> {
     o.check()?;
     let repo = scratch::toplevel(repo)?;
     let strategy = o.strategy_for(info);
@@ -116,9 +141,16 @@ pub fn reproduce_phase(env: &Env, info: &Info, repo: &std::path::Path, o: &Repro
     let outputs = folder::outputs_dir(o.outputs.as_deref(), &repo);
     let failure_dir = folder::create(&outputs, &info.prompt)?;
     tracing::info!("failure folder {}", failure_dir.display());
-    std::fs::write(failure_dir.join("info.json"), serde_json::to_vec_pretty(info)?)?;
+    std::fs::write(
+        failure_dir.join("info.json"),
+        serde_json::to_vec_pretty(info)?,
+    )?;
     let logs = collect_logs(info, &failure_dir, env)?;
-    let parsed = if logs.is_empty() { None } else { Some(parse::parse_files(&o.parser, &logs, env.limits)?) };
+    let parsed = if logs.is_empty() {
+        None
+    } else {
+        Some(parse::parse_files(&o.parser, &logs, env.limits)?)
+    };
     if let Some(p) = &parsed {
         std::fs::write(
             failure_dir.join("failures.json"),
@@ -131,11 +163,16 @@ pub fn reproduce_phase(env: &Env, info: &Info, repo: &std::path::Path, o: &Repro
             }))?,
         )?;
     }
-    let agent: Option<Arc<dyn crate::capabilities::agent::Agent>> = if o.agent.is_some() || o.agent_cmd.is_some() {
-        Some(Arc::from(crate::agent::from_choice(o.agent.as_deref(), o.agent_cmd.as_deref(), failure_dir.join("agent"))?))
-    } else {
-        None
-    };
+    let agent: Option<Arc<dyn crate::capabilities::agent::Agent>> =
+        if o.agent.is_some() || o.agent_cmd.is_some() {
+            Some(Arc::from(crate::agent::from_choice(
+                o.agent.as_deref(),
+                o.agent_cmd.as_deref(),
+                failure_dir.join("agent"),
+            )?))
+        } else {
+            None
+        };
     let settings = reproduce::Settings {
         strategy: strategy.clone(),
         budget: Duration::from_secs(o.reproduce_budget_secs.max(1)),
@@ -157,7 +194,13 @@ pub fn reproduce_phase(env: &Env, info: &Info, repo: &std::path::Path, o: &Repro
         }
     }
     let outcome = reproduce::reproduce(&ctx, scratch.path(), &failure_dir, &settings)?;
-    Ok(Reproduced { failure_dir, parsed, outcome, context: ctx, settings })
+    Ok(Reproduced {
+        failure_dir,
+        parsed,
+        outcome,
+        context: ctx,
+        settings,
+    })
 }
 
 /// Run `reproduce`.
@@ -170,13 +213,28 @@ pub fn run(env: &Env, a: ReproduceArgs) -> anyhow::Result<ExitCode> {
     } else {
         println!(
             "{} {} with {}: `{}`",
-            if o.reproduced { "✅ reproduced" } else { "❌ not reproduced" },
-            if o.reproduced { format!("{}/{} runs failed", o.failures, o.runs) } else { format!("({} runs)", o.runs) },
+            if o.reproduced {
+                "✅ reproduced"
+            } else {
+                "❌ not reproduced"
+            },
+            if o.reproduced {
+                format!("{}/{} runs failed", o.failures, o.runs)
+            } else {
+                format!("({} runs)", o.runs)
+            },
             o.strategy,
             o.command.join(" ")
         );
-        println!("   rate {:.3}, 95% interval [{:.3}, {:.3}]; other failures {}, timeouts {}", o.rate, o.ci95[0], o.ci95[1], o.other_failures, o.timeouts);
+        println!(
+            "   rate {:.3}, 95% interval [{:.3}, {:.3}]; other failures {}, timeouts {}",
+            o.rate, o.ci95[0], o.ci95[1], o.other_failures, o.timeouts
+        );
         println!("   failure folder: {}", o.failure_folder.display());
     }
-    Ok(if o.reproduced { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if o.reproduced {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -14,7 +14,10 @@ use super::validate::InfoArgs;
 use crate::config::info::{Info, LogSource, RunUrl};
 use crate::phases::fix::{FixEnd, FixSettings, fix};
 use crate::phases::{folder, parse::kind_name};
-use crate::report::{self, FailureFacts, FixFacts, InputFacts, Phase, PhaseStatus, ReproFacts, Report, Reviewer, Status};
+use crate::report::{
+    self, FailureFacts, FixFacts, InputFacts, Phase, PhaseStatus, Report, ReproFacts, Reviewer,
+    Status,
+};
 
 /// Arguments of `run`.
 #[derive(Debug, Args)]
@@ -57,11 +60,27 @@ struct Phases {
 }
 
 impl Phases {
-    fn record(&mut self, name: &str, started: Instant, status: PhaseStatus, detail: impl Into<String>) {
-        self.list.push(Phase { name: name.into(), status, seconds: started.elapsed().as_secs_f64(), detail: detail.into() });
+    fn record(
+        &mut self,
+        name: &str,
+        started: Instant,
+        status: PhaseStatus,
+        detail: impl Into<String>,
+    ) {
+        self.list.push(Phase {
+            name: name.into(),
+            status,
+            seconds: started.elapsed().as_secs_f64(),
+            detail: detail.into(),
+        });
     }
     fn skip(&mut self, name: &str, why: &str) {
-        self.list.push(Phase { name: name.into(), status: PhaseStatus::Skipped, seconds: 0.0, detail: why.into() });
+        self.list.push(Phase {
+            name: name.into(),
+            status: PhaseStatus::Skipped,
+            seconds: 0.0,
+            detail: why.into(),
+        });
     }
 }
 
@@ -87,7 +106,13 @@ fn input_facts(info: &Info) -> InputFacts {
         LogSource::RawLogs(_) => ("raw-logs".to_string(), None),
         LogSource::None => ("existing-test-path".to_string(), None),
     };
-    InputFacts { deterministic: info.deterministic, prompt: info.prompt.clone(), source, url, existing_test_path: info.existing_test_path.clone() }
+    InputFacts {
+        deterministic: info.deterministic,
+        prompt: info.prompt.clone(),
+        source,
+        url,
+        existing_test_path: info.existing_test_path.clone(),
+    }
 }
 
 /// Run the pipeline.
@@ -101,7 +126,12 @@ pub fn run(env: &Env, a: RunArgs) -> anyhow::Result<ExitCode> {
     match repo.cleanup_stale() {
         Ok(items) => {
             for i in items {
-                tracing::warn!("leftover of an abandoned run: branch {} at {}: {:?}", i.branch, i.worktree.display(), i.action);
+                tracing::warn!(
+                    "leftover of an abandoned run: branch {} at {}: {:?}",
+                    i.branch,
+                    i.worktree.display(),
+                    i.action
+                );
             }
         }
         Err(e) => tracing::warn!("could not check for leftovers of abandoned runs: {e}"),
@@ -112,13 +142,26 @@ pub fn run(env: &Env, a: RunArgs) -> anyhow::Result<ExitCode> {
     let mut rep = Report {
         schema: report::SCHEMA,
         status: Status::Failed,
-        title: info.prompt.lines().next().unwrap_or_default().chars().take(72).collect(),
+        title: info
+            .prompt
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(72)
+            .collect(),
         started: stamp,
         total_seconds: 0.0,
         input: input_facts(&info),
         strategy: strategy_name.clone(),
         strategy_version: String::new(),
-        agent: a.opts.agent_cmd.as_ref().map(|_| "custom".to_string()).or_else(|| a.opts.agent.clone()).or(Some("manual".into())),
+        agent: a
+            .opts
+            .agent_cmd
+            .as_ref()
+            .map(|_| "custom".to_string())
+            .or_else(|| a.opts.agent.clone())
+            .or(Some("manual".into())),
         failure: None,
         reproduction: None,
         root_cause: None,
@@ -137,7 +180,8 @@ pub fn run(env: &Env, a: RunArgs) -> anyhow::Result<ExitCode> {
         Ok(r) => r,
         Err(e) => {
             phases.record("reproduce", t, PhaseStatus::Failed, format!("{e:#}"));
-            rep.next_steps.push(format!("Fix the problem above and run again: {e:#}"));
+            rep.next_steps
+                .push(format!("Fix the problem above and run again: {e:#}"));
             return finish(rep, phases, started, &outputs, a.json);
         }
     };
@@ -168,7 +212,11 @@ pub fn run(env: &Env, a: RunArgs) -> anyhow::Result<ExitCode> {
     phases.record(
         "reproduce",
         t,
-        if o.reproduced { PhaseStatus::Ok } else { PhaseStatus::Failed },
+        if o.reproduced {
+            PhaseStatus::Ok
+        } else {
+            PhaseStatus::Failed
+        },
         format!("{} of {} runs failed as in CI", o.failures, o.runs),
     );
     if !o.reproduced {
@@ -186,7 +234,11 @@ pub fn run(env: &Env, a: RunArgs) -> anyhow::Result<ExitCode> {
     let t = Instant::now();
     let agent: Arc<dyn crate::capabilities::agent::Agent> = match &r.settings.agent {
         Some(a) => a.clone(),
-        None => Arc::from(crate::agent::from_choice(a.opts.agent.as_deref(), a.opts.agent_cmd.as_deref(), r.failure_dir.join("agent"))?),
+        None => Arc::from(crate::agent::from_choice(
+            a.opts.agent.as_deref(),
+            a.opts.agent_cmd.as_deref(),
+            r.failure_dir.join("agent"),
+        )?),
     };
     rep.agent = Some(agent.name().to_string());
     let host = RunUrl::parse(match &info.logs {
@@ -194,17 +246,41 @@ pub fn run(env: &Env, a: RunArgs) -> anyhow::Result<ExitCode> {
         _ => "",
     })
     .ok();
-    let auth = crate::git::Auth::from_env(host.as_ref().map(|h| h.web_base.trim_start_matches("https://")).unwrap_or("github.com"));
+    let auth = crate::git::Auth::from_env(
+        host.as_ref()
+            .map(|h| h.web_base.trim_start_matches("https://"))
+            .unwrap_or("github.com"),
+    );
     let settings = FixSettings {
         budget: Duration::from_secs(a.fix_budget_secs.max(1)),
         max_attempts: a.max_attempts.max(1),
         remote: a.remote.clone(),
         base: a.base.clone(),
-        label: r.failure_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        label: r
+            .failure_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         title: rep.title.clone(),
     };
-    let repro = r.outcome.raw.clone().expect("reproduce keeps the plugin's record");
-    let fixed = fix(&repo, &auth, &info, &r.context, &repro, &r.settings.strategy, &r.settings.user_grant, env.limits, agent, &r.failure_dir, &settings);
+    let repro = r
+        .outcome
+        .raw
+        .clone()
+        .expect("reproduce keeps the plugin's record");
+    let fixed = fix(
+        &repo,
+        &auth,
+        &info,
+        &r.context,
+        &repro,
+        &r.settings.strategy,
+        &r.settings.user_grant,
+        env.limits,
+        agent,
+        &r.failure_dir,
+        &settings,
+    );
     let mut fx = match fixed {
         Ok(f) => f,
         Err(e) => {
@@ -224,16 +300,34 @@ pub fn run(env: &Env, a: RunArgs) -> anyhow::Result<ExitCode> {
         commits: fx.commits.clone(),
     });
     match fx.end {
-        FixEnd::Verified => phases.record("fix", t, PhaseStatus::Ok, format!("{} attempt(s); {}", fx.attempts, fx.claim)),
+        FixEnd::Verified => phases.record(
+            "fix",
+            t,
+            PhaseStatus::Ok,
+            format!("{} attempt(s); {}", fx.attempts, fx.claim),
+        ),
         FixEnd::NoProgress => {
-            phases.record("fix", t, PhaseStatus::Failed, format!("{} attempt(s) without a verified fix", fx.attempts));
+            phases.record(
+                "fix",
+                t,
+                PhaseStatus::Failed,
+                format!("{} attempt(s) without a verified fix", fx.attempts),
+            );
             rep.next_steps.push("The agent made no verified progress; the branch was removed. Read the failure folder's README and fix.log, then fix by hand or rerun with more budget or another agent.".into());
             phases.skip("publish", "no verified fix");
             return finish(rep, phases, started, &outputs, a.json);
         }
         FixEnd::OutOfBudget => {
             rep.status = Status::Partial;
-            phases.record("fix", t, PhaseStatus::Failed, format!("budget of {}s spent after {} attempt(s)", a.fix_budget_secs, fx.attempts));
+            phases.record(
+                "fix",
+                t,
+                PhaseStatus::Failed,
+                format!(
+                    "budget of {}s spent after {} attempt(s)",
+                    a.fix_budget_secs, fx.attempts
+                ),
+            );
             rep.next_steps.push(format!(
                 "The fix budget ran out with changes that did not verify; the last attempt is saved as {}. Continue from it, or rerun with a larger --fix-budget-secs.",
                 r.failure_dir.join("attempt.patch").display()
@@ -242,19 +336,27 @@ pub fn run(env: &Env, a: RunArgs) -> anyhow::Result<ExitCode> {
             return finish(rep, phases, started, &outputs, a.json);
         }
     }
-    if let Some(reg) = &fx.regression {
-        if reg.ends_with("FAILED") {
-            rep.next_steps.push(format!("Nearby tests fail after the fix ({reg}); review before merging."));
-        }
+    if let Some(reg) = fx.regression.as_ref().filter(|r| r.ends_with("FAILED")) {
+        rep.next_steps.push(format!(
+            "Nearby tests fail after the fix ({reg}); review before merging."
+        ));
     }
-    let wt = fx.worktree.take().expect("a verified fix keeps its worktree");
+    let wt = fx
+        .worktree
+        .take()
+        .expect("a verified fix keeps its worktree");
     rep.branch = Some(wt.branch().to_string());
     if let Ok(rv) = crate::github::reviewers::suggest_reviewers(wt.path(), &fx.changed_files) {
         rep.reviewers = rv
             .into_iter()
             .take(5)
             .map(|x| Reviewer {
-                who: x.handle.clone().or(x.name.clone()).or(x.email.clone()).unwrap_or_else(|| "?".into()),
+                who: x
+                    .handle
+                    .clone()
+                    .or(x.name.clone())
+                    .or(x.email.clone())
+                    .unwrap_or_else(|| "?".into()),
                 reason: x.reasons.join("; "),
             })
             .collect();
@@ -276,25 +378,44 @@ pub fn run(env: &Env, a: RunArgs) -> anyhow::Result<ExitCode> {
     let _ = wt.finish(true);
     if a.no_pr {
         rep.status = Status::Success;
-        phases.record("publish", t, PhaseStatus::Ok, format!("pushed `{branch}`; no PR (--no-pr)"));
-        rep.next_steps.push(format!("Open a PR from `{branch}` when ready."));
+        phases.record(
+            "publish",
+            t,
+            PhaseStatus::Ok,
+            format!("pushed `{branch}`; no PR (--no-pr)"),
+        );
+        rep.next_steps
+            .push(format!("Open a PR from `{branch}` when ready."));
         return finish(rep, phases, started, &outputs, a.json);
     }
     let owner_repo = a
         .github_repo
         .as_ref()
-        .and_then(|s| s.split_once('/').map(|(o, r)| (o.to_string(), r.to_string())))
+        .and_then(|s| {
+            s.split_once('/')
+                .map(|(o, r)| (o.to_string(), r.to_string()))
+        })
         .or_else(|| host.as_ref().map(|h| (h.owner.clone(), h.repo.clone())))
         .or_else(|| owner_repo_from_remote(&remote_url));
     let Some((owner, name)) = owner_repo else {
-        phases.record("publish", t, PhaseStatus::Failed, "pushed, but the GitHub repository is unknown");
+        phases.record(
+            "publish",
+            t,
+            PhaseStatus::Failed,
+            "pushed, but the GitHub repository is unknown",
+        );
         rep.status = Status::Partial;
-        rep.next_steps.push(format!("Pushed `{branch}`; pass --github-repo OWNER/REPO to open the PR, or open it by hand."));
+        rep.next_steps.push(format!(
+            "Pushed `{branch}`; pass --github-repo OWNER/REPO to open the PR, or open it by hand."
+        ));
         return finish(rep, phases, started, &outputs, a.json);
     };
     rep.status = Status::Success;
     let body_report = report::render(&rep);
-    let cfg = crate::github::ClientConfig::from_env(a.github_api_url.as_deref(), host.as_ref().map(|h| h.web_base.as_str()));
+    let cfg = crate::github::ClientConfig::from_env(
+        a.github_api_url.as_deref(),
+        host.as_ref().map(|h| h.web_base.as_str()),
+    );
     let pr = crate::github::Blocking::new(cfg).and_then(|gh| {
         gh.create_or_update_draft_pr(&crate::github::pr::PrRequest {
             owner,
@@ -309,19 +430,33 @@ pub fn run(env: &Env, a: RunArgs) -> anyhow::Result<ExitCode> {
     match pr {
         Ok(p) => {
             rep.pr_url = Some(p.url.clone());
-            phases.record("publish", t, PhaseStatus::Ok, format!("pushed `{branch}`; PR #{} ({:?})", p.number, p.action));
-            rep.next_steps.push("Review the draft PR, mark it ready, and merge when CI is green.".into());
+            phases.record(
+                "publish",
+                t,
+                PhaseStatus::Ok,
+                format!("pushed `{branch}`; PR #{} ({:?})", p.number, p.action),
+            );
+            rep.next_steps
+                .push("Review the draft PR, mark it ready, and merge when CI is green.".into());
         }
         Err(e) => {
             rep.status = Status::Partial;
             phases.record("publish", t, PhaseStatus::Failed, format!("PR: {e}"));
-            rep.next_steps.push(format!("Pushed `{branch}` but the PR could not be opened: {e}"));
+            rep.next_steps.push(format!(
+                "Pushed `{branch}` but the PR could not be opened: {e}"
+            ));
         }
     }
     finish(rep, phases, started, &outputs, a.json)
 }
 
-fn finish(mut rep: Report, phases: Phases, started: Instant, outputs: &std::path::Path, json: bool) -> anyhow::Result<ExitCode> {
+fn finish(
+    mut rep: Report,
+    phases: Phases,
+    started: Instant,
+    outputs: &std::path::Path,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     rep.phases = phases.list;
     rep.total_seconds = started.elapsed().as_secs_f64();
     let md = report::write(outputs, &rep)?;
@@ -336,9 +471,17 @@ fn finish(mut rep: Report, phases: Phases, started: Instant, outputs: &std::path
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!("{} {} — report: {}", rep.status.icon(), rep.status.word(), md.display());
+        println!(
+            "{} {} — report: {}",
+            rep.status.icon(),
+            rep.status.word(),
+            md.display()
+        );
         for p in &rep.phases {
-            println!("   {:<10} {:?} {:.1}s {}", p.name, p.status, p.seconds, p.detail);
+            println!(
+                "   {:<10} {:?} {:.1}s {}",
+                p.name, p.status, p.seconds, p.detail
+            );
         }
         if let Some(u) = &rep.pr_url {
             println!("   PR: {u}");
@@ -358,9 +501,18 @@ mod tests {
     #[test]
     fn remotes() {
         let o = |s: &str| owner_repo_from_remote(s);
-        assert_eq!(o("https://github.com/acme/app.git"), Some(("acme".into(), "app".into())));
-        assert_eq!(o("git@github.com:acme/app.git"), Some(("acme".into(), "app".into())));
-        assert_eq!(o("ssh://git@ghe.corp/acme/app"), Some(("acme".into(), "app".into())));
+        assert_eq!(
+            o("https://github.com/acme/app.git"),
+            Some(("acme".into(), "app".into()))
+        );
+        assert_eq!(
+            o("git@github.com:acme/app.git"),
+            Some(("acme".into(), "app".into()))
+        );
+        assert_eq!(
+            o("ssh://git@ghe.corp/acme/app"),
+            Some(("acme".into(), "app".into()))
+        );
         assert_eq!(o("/tmp/origin.git"), None);
     }
 }

@@ -11,7 +11,12 @@ use crate::report::{self, stats};
 #[derive(Debug, Args)]
 pub struct StatsArgs {
     /// The reports folder.
-    #[arg(long, default_value = "outputs", env = "CIFIX_OUTPUTS", value_name = "DIR")]
+    #[arg(
+        long,
+        default_value = "outputs",
+        env = "CIFIX_OUTPUTS",
+        value_name = "DIR"
+    )]
     pub outputs: PathBuf,
     /// Only reports started on or after this date (YYYY-MM-DD).
     #[arg(long, value_name = "DATE")]
@@ -34,16 +39,29 @@ pub struct ReportArgs {
 /// Run `stats`.
 pub fn run_stats(a: StatsArgs) -> anyhow::Result<ExitCode> {
     if let Some(s) = &a.since {
-        let ok = s.len() == 10 && s.as_bytes().iter().enumerate().all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() });
+        let ok = s.len() == 10
+            && s.as_bytes().iter().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    *b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
         if !ok {
-            return Err(super::UsageError(format!("--since {s:?}: expected a date like 2026-11-01")).into());
+            return Err(super::UsageError(format!(
+                "--since {s:?}: expected a date like 2026-11-01"
+            ))
+            .into());
         }
     }
     if !a.outputs.is_dir() {
-        return Err(super::UsageError(format!("{}: no such folder; pass --outputs DIR where cifix wrote its reports", a.outputs.display())).into());
+        return Err(super::UsageError(format!(
+            "{}: no such folder; pass --outputs DIR where cifix wrote its reports",
+            a.outputs.display()
+        ))
+        .into());
     }
-    let since = a.since.as_ref().map(|s| s.replace('-', "-"));
-    let (reports, skipped) = stats::load_all(&a.outputs, since.as_deref());
+    let (reports, skipped) = stats::load_all(&a.outputs, a.since.as_deref());
     let s = stats::compute(&reports, skipped);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&s)?);

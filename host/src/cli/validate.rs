@@ -52,8 +52,9 @@ impl InfoArgs {
         }
         if let Some(r) = &self.raw_logs {
             let text = match r.strip_prefix('@') {
-                Some(path) => std::fs::read_to_string(path)
-                    .map_err(|e| super::UsageError(format!("--raw-logs @{path}: cannot read it: {e}")))?,
+                Some(path) => std::fs::read_to_string(path).map_err(|e| {
+                    super::UsageError(format!("--raw-logs @{path}: cannot read it: {e}"))
+                })?,
                 None => r.clone(),
             };
             m.insert("raw-logs".into(), Value::String(text));
@@ -109,23 +110,35 @@ pub struct Check {
 }
 
 fn check(name: &str, ok: bool, required: bool, detail: impl Into<String>) -> Check {
-    Check { name: name.into(), ok, required, detail: detail.into() }
+    Check {
+        name: name.into(),
+        ok,
+        required,
+        detail: detail.into(),
+    }
 }
 
 fn on_path(program: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths).map(|d| d.join(program)).find(|p| p.is_file())
+        std::env::split_paths(&paths)
+            .map(|d| d.join(program))
+            .find(|p| p.is_file())
     })
 }
 
 fn git_repo(dir: &Path) -> Result<PathBuf, String> {
-    let mut d = dir.canonicalize().map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut d = dir
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
     loop {
         if d.join(".git").exists() {
             return Ok(d);
         }
         if !d.pop() {
-            return Err(format!("{} is not inside a git repository (run cifix in your project, or pass --repo)", dir.display()));
+            return Err(format!(
+                "{} is not inside a git repository (run cifix in your project, or pass --repo)",
+                dir.display()
+            ));
         }
     }
 }
@@ -140,8 +153,17 @@ pub fn checks(a: &InfoArgs) -> (Option<Info>, Vec<Check>) {
                 LogSource::RawLogs(r) => format!("raw-logs ({} bytes)", r.len()),
                 LogSource::None => "no logs".into(),
             };
-            let test = i.existing_test_path.as_ref().map(|t| format!(", existing test {t}")).unwrap_or_default();
-            out.push(check("info.json", true, true, format!("deterministic={}, {src}{test}", i.deterministic)));
+            let test = i
+                .existing_test_path
+                .as_ref()
+                .map(|t| format!(", existing test {t}"))
+                .unwrap_or_default();
+            out.push(check(
+                "info.json",
+                true,
+                true,
+                format!("deterministic={}, {src}{test}", i.deterministic),
+            ));
             for w in &i.warnings {
                 out.push(check("info.json", false, false, w.clone()));
             }
@@ -153,12 +175,22 @@ pub fn checks(a: &InfoArgs) -> (Option<Info>, Vec<Check>) {
         }
     };
     match git_repo(&a.repo()) {
-        Ok(root) => out.push(check("git repository", true, true, root.display().to_string())),
+        Ok(root) => out.push(check(
+            "git repository",
+            true,
+            true,
+            root.display().to_string(),
+        )),
         Err(e) => out.push(check("git repository", false, true, e)),
     }
     match on_path("git") {
         Some(p) => out.push(check("tool: git", true, true, p.display().to_string())),
-        None => out.push(check("tool: git", false, true, "git is not on PATH; install git")),
+        None => out.push(check(
+            "tool: git",
+            false,
+            true,
+            "git is not on PATH; install git",
+        )),
     }
     for (name, _) in plugins::BUILTINS {
         match plugins::load(name) {
@@ -166,9 +198,24 @@ pub fn checks(a: &InfoArgs) -> (Option<Info>, Vec<Check>) {
                 &format!("plugin: {name}"),
                 true,
                 true,
-                format!("{} api {} ({:.0} ms, {})", p.manifest.world.name(), p.manifest.api, p.load_time.as_secs_f64() * 1e3, if p.origin == plugins::cache::Origin::Cached { "cached" } else { "compiled" }),
+                format!(
+                    "{} api {} ({:.0} ms, {})",
+                    p.manifest.world.name(),
+                    p.manifest.api,
+                    p.load_time.as_secs_f64() * 1e3,
+                    if p.origin == plugins::cache::Origin::Cached {
+                        "cached"
+                    } else {
+                        "compiled"
+                    }
+                ),
             )),
-            Err(e) => out.push(check(&format!("plugin: {name}"), false, true, e.to_string())),
+            Err(e) => out.push(check(
+                &format!("plugin: {name}"),
+                false,
+                true,
+                e.to_string(),
+            )),
         }
     }
     let agents: Vec<String> = crate::agent::detect()
@@ -185,8 +232,12 @@ pub fn checks(a: &InfoArgs) -> (Option<Info>, Vec<Check>) {
         false,
         format!("{}; manual and --agent-cmd always work", agents.join(", ")),
     ));
-    let token = ["GITHUB_TOKEN", "GH_TOKEN"].into_iter().find(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
-    let needs_token = info.as_ref().is_some_and(|i| matches!(i.logs, LogSource::Url(_)));
+    let token = ["GITHUB_TOKEN", "GH_TOKEN"]
+        .into_iter()
+        .find(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+    let needs_token = info
+        .as_ref()
+        .is_some_and(|i| matches!(i.logs, LogSource::Url(_)));
     match token {
         Some(v) => out.push(check("GitHub token", true, false, format!("from {v}"))),
         None => out.push(check(
@@ -210,13 +261,26 @@ pub fn run(env: &Env, a: ValidateArgs) -> anyhow::Result<ExitCode> {
     let (_, checks) = checks(&a.info);
     let failed = checks.iter().any(|c| c.required && !c.ok);
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({"ok": !failed, "checks": checks}))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"ok": !failed, "checks": checks}))?
+        );
     } else {
         for c in &checks {
-            let mark = if c.ok { "✓" } else if c.required { "✗" } else { "!" };
+            let mark = if c.ok {
+                "✓"
+            } else if c.required {
+                "✗"
+            } else {
+                "!"
+            };
             println!("{mark} {:<30} {}", c.name, c.detail);
         }
         println!("{}", if failed { "validation failed" } else { "ready" });
     }
-    Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -8,7 +8,13 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 /// The known fields.
-pub const FIELDS: &[&str] = &["deterministic", "url", "raw-logs", "prompt", "existing-test-path"];
+pub const FIELDS: &[&str] = &[
+    "deterministic",
+    "url",
+    "raw-logs",
+    "prompt",
+    "existing-test-path",
+];
 
 /// Where the failure's logs come from.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -35,19 +41,50 @@ pub struct Info {
 /// A rule `info.json` breaks. Every variant names the field and the fix.
 #[derive(Debug, thiserror::Error)]
 pub enum InfoError {
-    #[error("{file}: cannot read it: {source}. Fix: pass --info PATH to an existing info.json, or give the fields as flags (--prompt, --deterministic, --url | --raw-logs | --existing-test-path)")]
-    Read { file: String, source: std::io::Error },
-    #[error("{file}: not valid JSON at line {line}, column {column}: {msg}. Fix: correct the JSON syntax")]
-    Json { file: String, line: usize, column: usize, msg: String },
-    #[error("{file}: the top level must be a JSON object like {{\"prompt\": \"...\", \"deterministic\": true, \"url\": \"...\"}}")]
+    #[error(
+        "{file}: cannot read it: {source}. Fix: pass --info PATH to an existing info.json, or give the fields as flags (--prompt, --deterministic, --url | --raw-logs | --existing-test-path)"
+    )]
+    Read {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "{file}: not valid JSON at line {line}, column {column}: {msg}. Fix: correct the JSON syntax"
+    )]
+    Json {
+        file: String,
+        line: usize,
+        column: usize,
+        msg: String,
+    },
+    #[error(
+        "{file}: the top level must be a JSON object like {{\"prompt\": \"...\", \"deterministic\": true, \"url\": \"...\"}}"
+    )]
     NotObject { file: String },
     #[error("{file}: field `{field}` is missing. Fix: {fix}")]
-    Missing { file: String, field: &'static str, fix: &'static str },
+    Missing {
+        file: String,
+        field: &'static str,
+        fix: &'static str,
+    },
     #[error("{file}: field `{field}` must be {expected}, got {got}. Fix: {fix}")]
-    Type { file: String, field: &'static str, expected: &'static str, got: String, fix: &'static str },
+    Type {
+        file: String,
+        field: &'static str,
+        expected: &'static str,
+        got: String,
+        fix: &'static str,
+    },
     #[error("{file}: field `{field}` {problem}. Fix: {fix}")]
-    Invalid { file: String, field: &'static str, problem: String, fix: String },
-    #[error("{file}: no failure source. Fix: add one of `url` (a GitHub Actions run or job URL), `raw-logs` (the log text) or `existing-test-path` (a test that already reproduces it)")]
+    Invalid {
+        file: String,
+        field: &'static str,
+        problem: String,
+        fix: String,
+    },
+    #[error(
+        "{file}: no failure source. Fix: add one of `url` (a GitHub Actions run or job URL), `raw-logs` (the log text) or `existing-test-path` (a test that already reproduces it)"
+    )]
     NoSource { file: String },
 }
 
@@ -63,14 +100,21 @@ fn type_name(v: &Value) -> String {
 }
 
 fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n).collect::<String>()) }
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n).collect::<String>())
+    }
 }
 
 /// The closest known field to an unknown one, for "did you mean".
 fn suggest(unknown: &str) -> Option<&'static str> {
     let norm = |s: &str| s.to_ascii_lowercase().replace(['_', ' '], "-");
     let u = norm(unknown);
-    FIELDS.iter().copied().find(|f| *f == u || f.replace('-', "") == u.replace('-', ""))
+    FIELDS
+        .iter()
+        .copied()
+        .find(|f| *f == u || f.replace('-', "") == u.replace('-', ""))
 }
 
 /// Parse and validate `info.json` text. `file` labels errors; `repo` is
@@ -80,9 +124,16 @@ pub fn parse(text: &str, file: &str, repo: &Path) -> Result<Info, InfoError> {
         file: file.into(),
         line: e.line(),
         column: e.column(),
-        msg: e.to_string().split(" at line").next().unwrap_or_default().to_string(),
+        msg: e
+            .to_string()
+            .split(" at line")
+            .next()
+            .unwrap_or_default()
+            .to_string(),
     })?;
-    let Value::Object(map) = value else { return Err(InfoError::NotObject { file: file.into() }) };
+    let Value::Object(map) = value else {
+        return Err(InfoError::NotObject { file: file.into() });
+    };
     from_map(&map, file, repo)
 }
 
@@ -90,10 +141,18 @@ pub fn parse(text: &str, file: &str, repo: &Path) -> Result<Info, InfoError> {
 pub fn from_map(map: &Map<String, Value>, file: &str, repo: &Path) -> Result<Info, InfoError> {
     let f = || file.to_string();
     let mut warnings = Vec::new();
-    let unknown: Vec<&String> = map.keys().filter(|k| !FIELDS.contains(&k.as_str())).collect();
+    let unknown: Vec<&String> = map
+        .keys()
+        .filter(|k| !FIELDS.contains(&k.as_str()))
+        .collect();
     for k in unknown {
-        let hint = suggest(k).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
-        warnings.push(format!("{file}: unknown field `{k}` ignored{hint}; known fields: {}", FIELDS.join(", ")));
+        let hint = suggest(k)
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        warnings.push(format!(
+            "{file}: unknown field `{k}` ignored{hint}; known fields: {}",
+            FIELDS.join(", ")
+        ));
     }
 
     let deterministic = match map.get("deterministic") {
@@ -118,7 +177,11 @@ pub fn from_map(map: &Map<String, Value>, file: &str, repo: &Path) -> Result<Inf
 
     let prompt = match map.get("prompt") {
         None => {
-            return Err(InfoError::Missing { file: f(), field: "prompt", fix: "add \"prompt\": \"what is wrong / what to fix\"" });
+            return Err(InfoError::Missing {
+                file: f(),
+                field: "prompt",
+                fix: "add \"prompt\": \"what is wrong / what to fix\"",
+            });
         }
         Some(Value::String(s)) if s.trim().is_empty() => {
             return Err(InfoError::Invalid {
@@ -150,12 +213,24 @@ pub fn from_map(map: &Map<String, Value>, file: &str, repo: &Path) -> Result<Inf
                 fix: format!("remove `{field}` or give it a value"),
             }),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(v) => Err(InfoError::Type { file: f(), field, expected: "a string", got: type_name(v), fix }),
+            Some(v) => Err(InfoError::Type {
+                file: f(),
+                field,
+                expected: "a string",
+                got: type_name(v),
+                fix,
+            }),
         }
     };
-    let url = string("url", "\"url\": \"https://github.com/OWNER/REPO/actions/runs/ID\"")?;
+    let url = string(
+        "url",
+        "\"url\": \"https://github.com/OWNER/REPO/actions/runs/ID\"",
+    )?;
     let raw = string("raw-logs", "\"raw-logs\": \"the failing job's log text\"")?;
-    let test = string("existing-test-path", "\"existing-test-path\": \"tests/test_bug.py\"")?;
+    let test = string(
+        "existing-test-path",
+        "\"existing-test-path\": \"tests/test_bug.py\"",
+    )?;
 
     if let Some(u) = &url {
         crate::config::info::check_url(u).map_err(|problem| InfoError::Invalid {
@@ -178,7 +253,9 @@ pub fn from_map(map: &Map<String, Value>, file: &str, repo: &Path) -> Result<Inf
     }
     let logs = match (url, raw) {
         (Some(u), Some(_)) => {
-            warnings.push(format!("{file}: both `url` and `raw-logs` are given; using `url` and ignoring `raw-logs`"));
+            warnings.push(format!(
+                "{file}: both `url` and `raw-logs` are given; using `url` and ignoring `raw-logs`"
+            ));
             LogSource::Url(u)
         }
         (Some(u), None) => LogSource::Url(u),
@@ -188,7 +265,13 @@ pub fn from_map(map: &Map<String, Value>, file: &str, repo: &Path) -> Result<Inf
     if logs == LogSource::None && test.is_none() {
         return Err(InfoError::NoSource { file: f() });
     }
-    Ok(Info { deterministic, prompt, logs, existing_test_path: test, warnings })
+    Ok(Info {
+        deterministic,
+        prompt,
+        logs,
+        existing_test_path: test,
+        warnings,
+    })
 }
 
 /// Check the shape of a GitHub Actions run or job URL. Returns the problem.
@@ -219,20 +302,29 @@ impl RunUrl {
             .ok_or_else(|| format!("`{url}` is not an http(s) URL"))?;
         let rest = rest.split(['?', '#']).next().unwrap_or_default();
         let mut parts = rest.trim_end_matches('/').split('/');
-        let host = parts.next().filter(|h| !h.is_empty()).ok_or("the URL has no host")?;
+        let host = parts
+            .next()
+            .filter(|h| !h.is_empty())
+            .ok_or("the URL has no host")?;
         let segs: Vec<&str> = parts.collect();
         let bad = || format!("`{url}` is not a GitHub Actions run or job URL");
         if segs.len() < 5 || segs[2] != "actions" || segs[3] != "runs" {
             return Err(bad());
         }
-        let id = |s: &str| s.parse::<u64>().map_err(|_| format!("`{s}` in `{url}` is not a numeric id"));
+        let id = |s: &str| {
+            s.parse::<u64>()
+                .map_err(|_| format!("`{s}` in `{url}` is not a numeric id"))
+        };
         let run_id = id(segs[4])?;
         let (mut attempt, mut job_id) = (None, None);
         let mut i = 5;
         while i < segs.len() {
             match (segs[i], segs.get(i + 1)) {
                 ("attempts", Some(n)) if attempt.is_none() && job_id.is_none() => {
-                    attempt = Some(n.parse::<u32>().map_err(|_| format!("attempt `{n}` in `{url}` is not a number"))?)
+                    attempt = Some(
+                        n.parse::<u32>()
+                            .map_err(|_| format!("attempt `{n}` in `{url}` is not a number"))?,
+                    )
                 }
                 ("job", Some(j)) if job_id.is_none() => job_id = Some(id(j)?),
                 _ => return Err(bad()),
@@ -251,16 +343,28 @@ impl RunUrl {
 }
 
 /// Read and validate an `info.json` file, optionally overlaid with flag values.
-pub fn load(path: Option<&Path>, overrides: Map<String, Value>, repo: &Path) -> Result<Info, InfoError> {
+pub fn load(
+    path: Option<&Path>,
+    overrides: Map<String, Value>,
+    repo: &Path,
+) -> Result<Info, InfoError> {
     let (mut map, label) = match path {
         Some(p) => {
             let label = p.display().to_string();
-            let text = std::fs::read_to_string(p).map_err(|e| InfoError::Read { file: label.clone(), source: e })?;
+            let text = std::fs::read_to_string(p).map_err(|e| InfoError::Read {
+                file: label.clone(),
+                source: e,
+            })?;
             let value: Value = serde_json::from_str(&text).map_err(|e| InfoError::Json {
                 file: label.clone(),
                 line: e.line(),
                 column: e.column(),
-                msg: e.to_string().split(" at line").next().unwrap_or_default().to_string(),
+                msg: e
+                    .to_string()
+                    .split(" at line")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
             })?;
             match value {
                 Value::Object(m) => (m, label),
@@ -286,10 +390,18 @@ mod tests {
 
     #[test]
     fn urls() {
-        let u = RunUrl::parse("https://github.com/o/r/actions/runs/123/job/72989083007?pr=1#step:4:7").unwrap();
-        assert_eq!((u.run_id, u.job_id, u.attempt), (123, Some(72989083007), None));
+        let u =
+            RunUrl::parse("https://github.com/o/r/actions/runs/123/job/72989083007?pr=1#step:4:7")
+                .unwrap();
+        assert_eq!(
+            (u.run_id, u.job_id, u.attempt),
+            (123, Some(72989083007), None)
+        );
         let u = RunUrl::parse("https://ghe.corp/o/r/actions/runs/9/attempts/2").unwrap();
-        assert_eq!((u.web_base.as_str(), u.attempt), ("https://ghe.corp", Some(2)));
+        assert_eq!(
+            (u.web_base.as_str(), u.attempt),
+            ("https://ghe.corp", Some(2))
+        );
         assert!(RunUrl::parse("https://github.com/o/r/pull/1").is_err());
         assert!(RunUrl::parse("https://github.com/o/r/actions/runs/x").is_err());
         assert!(RunUrl::parse("ftp://x").is_err());

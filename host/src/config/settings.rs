@@ -60,7 +60,9 @@ impl Settings {
     /// Load the settings file; a missing default file means defaults.
     pub fn load() -> Result<Settings, SettingsError> {
         match path() {
-            Some(p) if p.exists() || std::env::var_os("CIFIX_CONFIG").is_some() => Settings::load_from(&p),
+            Some(p) if p.exists() || std::env::var_os("CIFIX_CONFIG").is_some() => {
+                Settings::load_from(&p)
+            }
             _ => Ok(Settings::default()),
         }
     }
@@ -68,10 +70,12 @@ impl Settings {
     /// Load a specific file.
     pub fn load_from(p: &Path) -> Result<Settings, SettingsError> {
         let text = std::fs::read_to_string(p).map_err(|e| SettingsError::Read(p.into(), e))?;
-        let s: Settings = toml::from_str(&text).map_err(|e| SettingsError::Toml(p.into(), e.to_string()))?;
+        let s: Settings =
+            toml::from_str(&text).map_err(|e| SettingsError::Toml(p.into(), e.to_string()))?;
         for (name, caps) in &s.grants {
             for c in caps {
-                c.parse::<Capability>().map_err(|e| SettingsError::Grant(p.into(), name.clone(), e))?;
+                c.parse::<Capability>()
+                    .map_err(|e| SettingsError::Grant(p.into(), name.clone(), e))?;
             }
         }
         Ok(s)
@@ -91,6 +95,9 @@ impl Settings {
 
     /// Capabilities granted to `plugin` by the file.
     pub fn granted(&self, plugin: &str) -> Vec<Capability> {
-        self.grants.get(plugin).map(|v| v.iter().filter_map(|c| c.parse().ok()).collect()).unwrap_or_default()
+        self.grants
+            .get(plugin)
+            .map(|v| v.iter().filter_map(|c| c.parse().ok()).collect())
+            .unwrap_or_default()
     }
 }

@@ -49,7 +49,12 @@ pub struct FixResult {
 /// The files the reproduction brings into the fix branch: the user's test
 /// when it is not in the base commit, and any test the strategy wrote into
 /// `<failure>/tests/` (except `command`), placed under `cifix-repro/`.
-fn bring_test(wt: &FixWorktree, info: &crate::config::info::Info, repo: &Path, failure_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+fn bring_test(
+    wt: &FixWorktree,
+    info: &crate::config::info::Info,
+    repo: &Path,
+    failure_dir: &Path,
+) -> anyhow::Result<Vec<PathBuf>> {
     let mut added = Vec::new();
     if let Some(t) = &info.existing_test_path {
         let dst = wt.path().join(t);
@@ -118,11 +123,21 @@ pub fn fix(
     let _span = tracing::info_span!("phase.fix").entered();
     let started = Instant::now();
     let mut wt = repo.start_fix(
-        &FixOptions { slug: s.title.clone(), remote: s.remote.clone(), base: s.base.clone(), label: Some(s.label.clone()) },
+        &FixOptions {
+            slug: s.title.clone(),
+            remote: s.remote.clone(),
+            base: s.base.clone(),
+            label: Some(s.label.clone()),
+        },
         auth,
     )?;
     tracing::info!("fix branch {} in {}", wt.branch(), wt.path().display());
-    let mut log = vec![format!("branch `{}` from `{}` ({})", wt.branch(), wt.base(), wt.base_oid())];
+    let mut log = vec![format!(
+        "branch `{}` from `{}` ({})",
+        wt.branch(),
+        wt.base(),
+        wt.base_oid()
+    )];
     let added = bring_test(&wt, info, repo.workdir(), failure_dir)?;
     let mut commits = Vec::new();
     let trailers = [("Cifix-Failure", s.label.as_str())];
@@ -130,7 +145,14 @@ pub fn fix(
         let refs: Vec<&Path> = added.iter().map(PathBuf::as_path).collect();
         let oid = wt.commit(&format!("test: reproduce {}", s.title), &trailers, &refs)?;
         commits.push(oid.to_string()[..10].to_string());
-        log.push(format!("added the reproduction test: {}", added.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")));
+        log.push(format!(
+            "added the reproduction test: {}",
+            added
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     let plugin = plugins::load(strategy)?;
     let mut vars = crate::phases::reproduce::prompt_vars(ctx, wt.path());
@@ -139,7 +161,10 @@ pub fn fix(
     let verification = if ctx.deterministic {
         "the reproduction must pass 5 consecutive times".to_string()
     } else {
-        format!("the stress run must show 0 failures in enough runs to claim a rate below {:.2}%", ctx.flake_rate * 10.0)
+        format!(
+            "the stress run must show 0 failures in enough runs to claim a rate below {:.2}%",
+            ctx.flake_rate * 10.0
+        )
     };
     vars.push(("verification".into(), verification));
     let mut feedback = String::new();
@@ -150,7 +175,11 @@ pub fn fix(
     while attempts < s.max_attempts {
         let left = s.budget.saturating_sub(started.elapsed());
         if left < Duration::from_secs(1) {
-            end = if any_change { FixEnd::OutOfBudget } else { FixEnd::NoProgress };
+            end = if any_change {
+                FixEnd::OutOfBudget
+            } else {
+                FixEnd::NoProgress
+            };
             log.push("the fix budget ran out".into());
             break;
         }
@@ -164,11 +193,24 @@ pub fn fix(
             budget: left,
             vars: v,
         };
-        let out = agent.run(&task, wt.path()).map_err(|e| anyhow::anyhow!("agent: {e}"))?;
-        let changed: Vec<String> = out.changed_files.iter().filter(|f| *f != "CIFIX_NOTES.md").cloned().collect();
-        log.push(format!("attempt {attempts}: agent {} and changed {} file(s)", if out.completed { "finished" } else { "stopped" }, changed.len()));
+        let out = agent
+            .run(&task, wt.path())
+            .map_err(|e| anyhow::anyhow!("agent: {e}"))?;
+        let changed: Vec<String> = out
+            .changed_files
+            .iter()
+            .filter(|f| *f != "CIFIX_NOTES.md")
+            .cloned()
+            .collect();
+        log.push(format!(
+            "attempt {attempts}: agent {} and changed {} file(s)",
+            if out.completed { "finished" } else { "stopped" },
+            changed.len()
+        ));
         if changed.is_empty() {
-            feedback = "\n## Previous attempt\nYou changed no files. The reproduction still fails.\n".into();
+            feedback =
+                "\n## Previous attempt\nYou changed no files. The reproduction still fails.\n"
+                    .into();
             if started.elapsed() >= s.budget {
                 break;
             }
@@ -180,7 +222,10 @@ pub fn fix(
             repo: Some(wt.path().to_path_buf()),
             failure: Some(failure_dir.to_path_buf()),
             agent: None,
-            max_call: s.budget.saturating_sub(started.elapsed()).max(Duration::from_secs(5)),
+            max_call: s
+                .budget
+                .saturating_sub(started.elapsed())
+                .max(Duration::from_secs(5)),
             prompt_vars: Vec::new(),
         };
         let mut l = limits;
@@ -189,19 +234,33 @@ pub fn fix(
         vctx.budget_ms = cfg.max_call.as_millis() as u64;
         let verdict = StrategySession::open(&plugin, cfg, l)?.verify(&vctx, repro)?;
         claim = verdict.claim.clone();
-        log.push(format!("attempt {attempts}: verification {}: {}", if verdict.passed { "passed" } else { "failed" }, verdict.claim));
+        log.push(format!(
+            "attempt {attempts}: verification {}: {}",
+            if verdict.passed { "passed" } else { "failed" },
+            verdict.claim
+        ));
         if verdict.passed {
             end = FixEnd::Verified;
             break;
         }
-        feedback = format!("\n## Previous attempt\nVerification failed: {}. Try again.\n", verdict.claim);
-        end = if started.elapsed() >= s.budget { FixEnd::OutOfBudget } else { FixEnd::NoProgress };
+        feedback = format!(
+            "\n## Previous attempt\nVerification failed: {}. Try again.\n",
+            verdict.claim
+        );
+        end = if started.elapsed() >= s.budget {
+            FixEnd::OutOfBudget
+        } else {
+            FixEnd::NoProgress
+        };
     }
     if end == FixEnd::NoProgress && any_change && started.elapsed() >= s.budget {
         end = FixEnd::OutOfBudget;
     }
     let notes_path = wt.path().join("CIFIX_NOTES.md");
-    let root_cause = std::fs::read_to_string(&notes_path).ok().map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+    let root_cause = std::fs::read_to_string(&notes_path)
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty());
     let _ = std::fs::remove_file(&notes_path);
     let mut regression = None;
     let mut changed_files = Vec::new();
@@ -212,12 +271,22 @@ pub fn fix(
                 args: cmd[1..].to_vec(),
                 cwd: repro.cwd.clone(),
                 env: Vec::new(),
-                timeout: s.budget.saturating_sub(started.elapsed()).max(Duration::from_secs(30)),
+                timeout: s
+                    .budget
+                    .saturating_sub(started.elapsed())
+                    .max(Duration::from_secs(30)),
             };
             let r = process::run(wt.path(), &spec, None)?;
             let ok = r.exit_code == Some(0);
-            regression = Some(format!("`{}`: {}", cmd.join(" "), if ok { "passed" } else { "FAILED" }));
-            log.push(format!("nearby tests {}", regression.as_deref().unwrap_or_default()));
+            regression = Some(format!(
+                "`{}`: {}",
+                cmd.join(" "),
+                if ok { "passed" } else { "FAILED" }
+            ));
+            log.push(format!(
+                "nearby tests {}",
+                regression.as_deref().unwrap_or_default()
+            ));
             if !ok {
                 std::fs::write(failure_dir.join("regression.log"), &r.output)?;
             }
@@ -225,31 +294,71 @@ pub fn fix(
         let msg = format!(
             "fix: {}\n\n{}",
             s.title,
-            root_cause.as_deref().unwrap_or("Fixed with cifix; see the report in the pull request.")
+            root_cause
+                .as_deref()
+                .unwrap_or("Fixed with cifix; see the report in the pull request.")
         );
         let before = wt.base_oid();
-        let oid = wt.commit(&msg, &[("Cifix-Failure", s.label.as_str()), ("Cifix-Verified", claim.as_str())], &[])?;
+        let oid = wt.commit(
+            &msg,
+            &[
+                ("Cifix-Failure", s.label.as_str()),
+                ("Cifix-Verified", claim.as_str()),
+            ],
+            &[],
+        )?;
         commits.push(oid.to_string()[..10].to_string());
         changed_files = diff_names(wt.path(), &before.to_string());
         if !added.is_empty() {
             let refs: Vec<&Path> = added.iter().map(PathBuf::as_path).collect();
-            let oid = wt.remove_and_commit(&refs, "test: remove the reproduction test (kept in the cifix report)", &trailers)?;
+            let oid = wt.remove_and_commit(
+                &refs,
+                "test: remove the reproduction test (kept in the cifix report)",
+                &trailers,
+            )?;
             commits.push(oid.to_string()[..10].to_string());
             changed_files.retain(|f| !added.iter().any(|a| a.display().to_string() == *f));
         }
-        Ok(FixResult { end, attempts, claim, changed_files, commits, root_cause, regression, worktree: Some(wt), log })
+        Ok(FixResult {
+            end,
+            attempts,
+            claim,
+            changed_files,
+            commits,
+            root_cause,
+            regression,
+            worktree: Some(wt),
+            log,
+        })
     } else {
         // Keep what the agent did for the user, then drop the branch.
         if any_change {
-            let patch = std::process::Command::new("git").arg("-C").arg(wt.path()).args(["diff", "HEAD"]).output();
+            let patch = std::process::Command::new("git")
+                .arg("-C")
+                .arg(wt.path())
+                .args(["diff", "HEAD"])
+                .output();
             if let Ok(p) = patch {
                 let _ = std::fs::write(failure_dir.join("attempt.patch"), p.stdout);
-                log.push("the last attempt's diff is saved as attempt.patch in the failure folder".into());
+                log.push(
+                    "the last attempt's diff is saved as attempt.patch in the failure folder"
+                        .into(),
+                );
             }
         }
         wt.abandon()?;
         log.push("the fix branch and its worktree were removed".into());
-        Ok(FixResult { end, attempts, claim, changed_files, commits, root_cause, regression, worktree: None, log })
+        Ok(FixResult {
+            end,
+            attempts,
+            claim,
+            changed_files,
+            commits,
+            root_cause,
+            regression,
+            worktree: None,
+            log,
+        })
     }
 }
 
@@ -260,7 +369,12 @@ fn diff_names(dir: &Path, base: &str) -> Vec<String> {
         .arg(dir)
         .args(["diff", "--name-only", base, "HEAD"])
         .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).lines().map(str::to_string).collect())
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -274,9 +388,18 @@ mod tests {
 
     #[test]
     fn nearby_commands() {
-        assert_eq!(nearby(&v(&["pytest", "tests/t.py::test_a"])), Some(v(&["pytest", "tests/t.py"])));
-        assert_eq!(nearby(&v(&["go", "test", "./pkg", "-run", "^TestX$"])), Some(v(&["go", "test", "./pkg"])));
-        assert_eq!(nearby(&v(&["cargo", "test", "-p", "c", "name", "--", "--exact"])), Some(v(&["cargo", "test", "-p", "c", "name"])));
+        assert_eq!(
+            nearby(&v(&["pytest", "tests/t.py::test_a"])),
+            Some(v(&["pytest", "tests/t.py"]))
+        );
+        assert_eq!(
+            nearby(&v(&["go", "test", "./pkg", "-run", "^TestX$"])),
+            Some(v(&["go", "test", "./pkg"]))
+        );
+        assert_eq!(
+            nearby(&v(&["cargo", "test", "-p", "c", "name", "--", "--exact"])),
+            Some(v(&["cargo", "test", "-p", "c", "name"]))
+        );
         assert_eq!(nearby(&v(&["sh", "run.sh"])), None);
     }
 }

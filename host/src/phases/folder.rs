@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 /// A short, file-name-safe slug from free text: lowercase words joined by `-`.
 pub fn slug(text: &str) -> String {
     let mut out = String::new();
-    for word in text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+    for word in text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         if out.len() + word.len() + 1 > 40 {
             break;
         }
@@ -15,12 +18,19 @@ pub fn slug(text: &str) -> String {
         }
         out.push_str(&word.to_ascii_lowercase());
     }
-    if out.is_empty() { "failure".into() } else { out }
+    if out.is_empty() {
+        "failure".into()
+    } else {
+        out
+    }
 }
 
 /// Local time stamp `YYYY-MM-DD_HH-MM-SS` (UTC when the offset is unknown).
 pub fn stamp() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let (y, mo, d, h, mi, s) = civil(secs as i64);
     format!("{y:04}-{mo:02}-{d:02}_{h:02}-{mi:02}-{s:02}")
 }
@@ -38,7 +48,14 @@ pub fn civil(t: i64) -> (i64, u32, u32, u32, u32, u32) {
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d, (rem / 3600) as u32, (rem % 3600 / 60) as u32, (rem % 60) as u32)
+    (
+        y,
+        m,
+        d,
+        (rem / 3600) as u32,
+        (rem % 3600 / 60) as u32,
+        (rem % 60) as u32,
+    )
 }
 
 /// Where outputs go: `--outputs`, else `$CIFIX_OUTPUTS`, else `./outputs` —
@@ -60,11 +77,19 @@ pub fn outputs_dir(arg: Option<&Path>, repo: &Path) -> PathBuf {
                 return false;
             }
         }
-        q.canonicalize().map(|c| c.starts_with(&repo)).unwrap_or(false)
+        q.canonicalize()
+            .map(|c| c.starts_with(&repo))
+            .unwrap_or(false)
     };
     if inside(&local) {
-        let alt = dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("cifix").join("outputs");
-        tracing::info!("./outputs is inside the target repository; writing to {} instead", alt.display());
+        let alt = dirs::data_dir()
+            .unwrap_or_else(std::env::temp_dir)
+            .join("cifix")
+            .join("outputs");
+        tracing::info!(
+            "./outputs is inside the target repository; writing to {} instead",
+            alt.display()
+        );
         alt
     } else {
         local
@@ -91,7 +116,10 @@ mod tests {
 
     #[test]
     fn slugs() {
-        assert_eq!(slug("Fix the Rounding in test_total!"), "fix-the-rounding-in-test-total");
+        assert_eq!(
+            slug("Fix the Rounding in test_total!"),
+            "fix-the-rounding-in-test-total"
+        );
         assert_eq!(slug("¿?"), "failure");
         assert!(slug(&"word ".repeat(50)).len() <= 40);
     }

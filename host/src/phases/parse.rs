@@ -21,20 +21,33 @@ impl Parsed {
 }
 
 /// Parse the given log files with the parser `strategy`.
-pub fn parse_files(strategy: &str, files: &[PathBuf], limits: Limits) -> Result<Parsed, anyhow::Error> {
+pub fn parse_files(
+    strategy: &str,
+    files: &[PathBuf],
+    limits: Limits,
+) -> Result<Parsed, anyhow::Error> {
     let _span = tracing::info_span!("phase.parse").entered();
     let plugin = plugins::load(strategy)?;
     let mut session = ParserSession::open(&plugin, limits)?;
     let mut reports = Vec::new();
     for f in files {
         let file = std::fs::File::open(f).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
-        let input = Input::new(f.display().to_string(), std::io::BufReader::with_capacity(1 << 20, file));
+        let input = Input::new(
+            f.display().to_string(),
+            std::io::BufReader::with_capacity(1 << 20, file),
+        );
         let r: Result<wit::Report, PluginError> = session.parse(input);
         reports.push((f.clone(), r?));
     }
-    let mut failures: Vec<(PathBuf, wit::Failure)> =
-        reports.iter().flat_map(|(p, r)| r.failures.iter().map(move |f| (p.clone(), f.clone()))).collect();
-    failures.sort_by(|a, b| b.1.score.partial_cmp(&a.1.score).unwrap_or(std::cmp::Ordering::Equal));
+    let mut failures: Vec<(PathBuf, wit::Failure)> = reports
+        .iter()
+        .flat_map(|(p, r)| r.failures.iter().map(move |f| (p.clone(), f.clone())))
+        .collect();
+    failures.sort_by(|a, b| {
+        b.1.score
+            .partial_cmp(&a.1.score)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
     Ok(Parsed { failures, reports })
 }
 
@@ -92,4 +105,3 @@ pub fn kind_name(k: wit::FailureKind) -> &'static str {
         K::Unknown => "unknown",
     }
 }
-

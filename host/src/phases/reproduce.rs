@@ -44,7 +44,11 @@ pub struct Outcome {
 }
 
 /// The strategy's context from the user's input and the parsed failures.
-pub fn context(info: &crate::config::info::Info, failures: Vec<wit::Failure>, s: &Settings) -> wit::Context {
+pub fn context(
+    info: &crate::config::info::Info,
+    failures: Vec<wit::Failure>,
+    s: &Settings,
+) -> wit::Context {
     wit::Context {
         prompt: info.prompt.clone(),
         deterministic: info.deterministic,
@@ -59,7 +63,8 @@ pub fn context(info: &crate::config::info::Info, failures: Vec<wit::Failure>, s:
 /// Placeholder values for agent prompts.
 pub fn prompt_vars(ctx: &wit::Context, repo: &Path) -> Vec<(String, String)> {
     let f = ctx.failures.first();
-    let get = |g: &dyn Fn(&wit::Failure) -> Option<String>| f.and_then(g).unwrap_or_else(|| "-".into());
+    let get =
+        |g: &dyn Fn(&wit::Failure) -> Option<String>| f.and_then(g).unwrap_or_else(|| "-".into());
     vec![
         ("prompt".into(), ctx.prompt.clone()),
         ("repo".into(), repo.display().to_string()),
@@ -68,13 +73,21 @@ pub fn prompt_vars(ctx: &wit::Context, repo: &Path) -> Vec<(String, String)> {
         ("message".into(), get(&|f| Some(f.message.clone()))),
         ("signature".into(), get(&|f| Some(f.signature.clone()))),
         ("excerpt".into(), get(&|f| Some(f.excerpt.text.clone()))),
-        ("flaky_signals".into(), get(&|f| Some(f.flaky_signals.join(", ")))),
+        (
+            "flaky_signals".into(),
+            get(&|f| Some(f.flaky_signals.join(", "))),
+        ),
         ("budget".into(), format!("{} seconds", ctx.budget_ms / 1000)),
     ]
 }
 
 /// Run the strategy's `reproduce` in `workdir` (a scratch worktree).
-pub fn reproduce(ctx: &wit::Context, workdir: &Path, failure_dir: &Path, s: &Settings) -> anyhow::Result<Outcome> {
+pub fn reproduce(
+    ctx: &wit::Context,
+    workdir: &Path,
+    failure_dir: &Path,
+    s: &Settings,
+) -> anyhow::Result<Outcome> {
     let _span = tracing::info_span!("phase.reproduce", strategy = %s.strategy).entered();
     let plugin = plugins::load(&s.strategy)?;
     let cfg = HostConfig {
@@ -100,12 +113,19 @@ pub fn reproduce(ctx: &wit::Context, workdir: &Path, failure_dir: &Path, s: &Set
         failures: r.failures,
         other_failures: r.other_failures,
         timeouts: r.timeouts,
-        rate: if r.runs > 0 { r.failures as f64 / r.runs as f64 } else { 0.0 },
+        rate: if r.runs > 0 {
+            r.failures as f64 / r.runs as f64
+        } else {
+            0.0
+        },
         ci95: [lo, hi],
         failure_folder: failure_dir.to_path_buf(),
         notes: r.notes.clone(),
         raw: Some(r),
     };
-    std::fs::write(failure_dir.join("reproduction.json"), serde_json::to_vec_pretty(&out)?)?;
+    std::fs::write(
+        failure_dir.join("reproduction.json"),
+        serde_json::to_vec_pretty(&out)?,
+    )?;
     Ok(out)
 }

@@ -23,7 +23,12 @@ pub enum ScratchError {
 }
 
 fn git(repo: &Path, args: &[&str]) -> Result<String, String> {
-    let out = Command::new("git").arg("-C").arg(repo).args(args).output().map_err(|e| format!("running git: {e}"))?;
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .output()
+        .map_err(|e| format!("running git: {e}"))?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     } else {
@@ -33,7 +38,9 @@ fn git(repo: &Path, args: &[&str]) -> Result<String, String> {
 
 /// The top of the working tree containing `dir`.
 pub fn toplevel(dir: &Path) -> Result<PathBuf, ScratchError> {
-    git(dir, &["rev-parse", "--show-toplevel"]).map(PathBuf::from).map_err(|e| ScratchError::NotARepo(dir.into(), e))
+    git(dir, &["rev-parse", "--show-toplevel"])
+        .map(PathBuf::from)
+        .map_err(|e| ScratchError::NotARepo(dir.into(), e))
 }
 
 impl Scratch {
@@ -41,12 +48,24 @@ impl Scratch {
     pub fn create(repo: &Path, rev: Option<&str>) -> Result<Scratch, ScratchError> {
         let repo = toplevel(repo)?;
         let rev = rev.unwrap_or("HEAD");
-        git(&repo, &["rev-parse", "--verify", &format!("{rev}^{{commit}}")]).map_err(|e| ScratchError::NotARepo(repo.clone(), e))?;
-        let dir = tempfile::Builder::new().prefix("cifix-scratch-").tempdir().map_err(|e| ScratchError::Worktree(repo.clone(), e.to_string()))?;
+        git(
+            &repo,
+            &["rev-parse", "--verify", &format!("{rev}^{{commit}}")],
+        )
+        .map_err(|e| ScratchError::NotARepo(repo.clone(), e))?;
+        let dir = tempfile::Builder::new()
+            .prefix("cifix-scratch-")
+            .tempdir()
+            .map_err(|e| ScratchError::Worktree(repo.clone(), e.to_string()))?;
         let path = dir.path().join("worktree");
         let p = path.display().to_string();
-        git(&repo, &["worktree", "add", "--detach", "--quiet", &p, rev]).map_err(|e| ScratchError::Worktree(repo.clone(), e))?;
-        Ok(Scratch { repo, path, _dir: dir })
+        git(&repo, &["worktree", "add", "--detach", "--quiet", &p, rev])
+            .map_err(|e| ScratchError::Worktree(repo.clone(), e))?;
+        Ok(Scratch {
+            repo,
+            path,
+            _dir: dir,
+        })
     }
 
     /// The worktree's folder.

@@ -52,10 +52,10 @@ pub fn compile(engine: &Engine, wasm: &[u8], sha: &str) -> wasmtime::Result<(Com
         }
     }
     let component = Component::new(engine, wasm)?;
-    if let Some(p) = path {
-        if let Err(e) = store(&p, &component) {
-            tracing::debug!("not caching {}: {e}", p.display());
-        }
+    if let Some(p) = path
+        && let Err(e) = store(&p, &component)
+    {
+        tracing::debug!("not caching {}: {e}", p.display());
     }
     Ok((component, Origin::Compiled))
 }
@@ -64,7 +64,11 @@ fn store(path: &std::path::Path, c: &Component) -> anyhow::Result<()> {
     let bytes = c.serialize().map_err(|e| anyhow::anyhow!("{e}"))?;
     let dir = path.parent().unwrap();
     std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".tmp-{}-{}", std::process::id(), path.file_name().unwrap().to_string_lossy()));
+    let tmp = dir.join(format!(
+        ".tmp-{}-{}",
+        std::process::id(),
+        path.file_name().unwrap().to_string_lossy()
+    ));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)?;
     Ok(())

@@ -13,7 +13,9 @@ pub fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
         let mut cfg = Config::new();
-        cfg.wasm_component_model(true).epoch_interruption(true).max_wasm_stack(1 << 20);
+        cfg.wasm_component_model(true)
+            .epoch_interruption(true)
+            .max_wasm_stack(1 << 20);
         let engine = Engine::new(&cfg).expect("wasmtime engine configuration is valid");
         let weak = engine.weak();
         std::thread::Builder::new()

@@ -74,7 +74,12 @@ pub struct MemoryCap {
 }
 
 impl wasmtime::ResourceLimiter for MemoryCap {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _max: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.bytes {
             self.hit = true;
             return Err(wasmtime::format_err!(
@@ -85,7 +90,12 @@ impl wasmtime::ResourceLimiter for MemoryCap {
         }
         Ok(true)
     }
-    fn table_growing(&mut self, _current: usize, desired: usize, _max: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= 1_000_000)
     }
     fn instances(&self) -> usize {
@@ -115,7 +125,10 @@ pub struct HostState {
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -126,11 +139,18 @@ impl HostState {
         let stdout = MemoryOutputPipe::new(stdio);
         let stderr = MemoryOutputPipe::new(stdio);
         let mut b = wasmtime_wasi::WasiCtxBuilder::new();
-        b.stdout(stdout.clone()).stderr(stderr.clone()).allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false);
+        b.stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false);
         HostState {
             wasi: b.build(),
             table: ResourceTable::new(),
-            memory: MemoryCap { bytes: memory, hit: false },
+            memory: MemoryCap {
+                bytes: memory,
+                hit: false,
+            },
             log: LogSink::new(plugin),
             input: None,
             stderr,
@@ -159,7 +179,10 @@ impl HostState {
 }
 
 fn err(code: ErrorCode, message: impl Into<String>) -> WitError {
-    WitError { code, message: message.into() }
+    WitError {
+        code,
+        message: message.into(),
+    }
 }
 
 fn fs_err(e: FsError) -> WitError {
@@ -200,13 +223,21 @@ impl shared::log::Host for HostState {
 
 impl shared::input::Host for HostState {
     fn name(&mut self) -> String {
-        self.input.as_ref().map(|i| i.name().to_string()).unwrap_or_default()
+        self.input
+            .as_ref()
+            .map(|i| i.name().to_string())
+            .unwrap_or_default()
     }
 
     fn read(&mut self, max_bytes: u32) -> Result<Vec<u8>, WitError> {
         match self.input.as_mut() {
-            None => Err(err(ErrorCode::Unavailable, "no input is attached to this call")),
-            Some(i) => i.read(max_bytes as usize).map_err(|e| err(ErrorCode::Io, format!("reading {}: {e}", i.name()))),
+            None => Err(err(
+                ErrorCode::Unavailable,
+                "no input is attached to this call",
+            )),
+            Some(i) => i
+                .read(max_bytes as usize)
+                .map_err(|e| err(ErrorCode::Io, format!("reading {}: {e}", i.name()))),
         }
     }
 }
@@ -220,12 +251,20 @@ fn root(r: strat::fs::Root) -> Root {
 
 impl strat::fs::Host for HostState {
     fn read_file(&mut self, r: strat::fs::Root, path: String) -> Result<Vec<u8>, WitError> {
-        self.check(if r == strat::fs::Root::Repo { Request::FsRead } else { Request::FsWrite })?;
+        self.check(if r == strat::fs::Root::Repo {
+            Request::FsRead
+        } else {
+            Request::FsWrite
+        })?;
         self.roots()?.read(root(r), &path).map_err(fs_err)
     }
 
     fn list_dir(&mut self, r: strat::fs::Root, path: String) -> Result<Vec<String>, WitError> {
-        self.check(if r == strat::fs::Root::Repo { Request::FsRead } else { Request::FsWrite })?;
+        self.check(if r == strat::fs::Root::Repo {
+            Request::FsRead
+        } else {
+            Request::FsWrite
+        })?;
         self.roots()?.list(root(r), &path).map_err(fs_err)
     }
 
@@ -247,11 +286,19 @@ fn spec(c: strat::process::Command, max: Duration) -> process::Spec {
 
 impl HostState {
     fn exec_root(&self, c: &strat::process::Command) -> Result<PathBuf, WitError> {
-        self.check(Request::Exec { program: &c.program, args: &c.args })?;
+        self.check(Request::Exec {
+            program: &c.program,
+            args: &c.args,
+        })?;
         if c.program.is_empty() {
             return Err(err(ErrorCode::Invalid, "empty program name"));
         }
-        self.cfg.repo.clone().ok_or_else(|| err(ErrorCode::Unavailable, "no repository is lent to this plugin"))
+        self.cfg.repo.clone().ok_or_else(|| {
+            err(
+                ErrorCode::Unavailable,
+                "no repository is lent to this plugin",
+            )
+        })
     }
 }
 
@@ -293,7 +340,10 @@ impl strat::process::Host for HostState {
         })
     }
 
-    fn run_batch(&mut self, b: strat::process::Batch) -> Result<strat::process::BatchSummary, WitError> {
+    fn run_batch(
+        &mut self,
+        b: strat::process::Batch,
+    ) -> Result<strat::process::BatchSummary, WitError> {
         let root = self.exec_root(&b.command)?;
         let spec = process::BatchSpec {
             spec: spec(b.command, self.cfg.max_call),
@@ -332,15 +382,26 @@ impl strat::process::Host for HostState {
 impl strat::agent::Host for HostState {
     fn run(&mut self, t: strat::agent::Task) -> Result<strat::agent::Outcome, WitError> {
         self.check(Request::Agent)?;
-        let agent = self.cfg.agent.clone().ok_or_else(|| err(ErrorCode::Unavailable, "no coding agent is configured (--agent)"))?;
-        let workdir = self.cfg.failure.clone().ok_or_else(|| err(ErrorCode::Unavailable, "no failure folder is lent"))?;
+        let agent = self.cfg.agent.clone().ok_or_else(|| {
+            err(
+                ErrorCode::Unavailable,
+                "no coding agent is configured (--agent)",
+            )
+        })?;
+        let workdir = self
+            .cfg
+            .failure
+            .clone()
+            .ok_or_else(|| err(ErrorCode::Unavailable, "no failure folder is lent"))?;
         let task = AgentTask {
             template: t.template,
             instructions: t.instructions,
             budget: Duration::from_millis(t.budget_ms).min(self.cfg.max_call),
             vars: self.cfg.prompt_vars.clone(),
         };
-        let out = agent.run(&task, &workdir).map_err(|e| err(ErrorCode::Io, e))?;
+        let out = agent
+            .run(&task, &workdir)
+            .map_err(|e| err(ErrorCode::Io, e))?;
         Ok(strat::agent::Outcome {
             completed: out.completed,
             changed_files: out.changed_files,

@@ -52,7 +52,9 @@ pub struct Manifest {
 /// A manifest that is missing or wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
-    #[error("no `cifix-manifest` custom section: build the plugin with `cifix_sdk::manifest!(...)`")]
+    #[error(
+        "no `cifix-manifest` custom section: build the plugin with `cifix_sdk::manifest!(...)`"
+    )]
     Missing,
     #[error("more than one `cifix-manifest` section")]
     Duplicate,
@@ -75,7 +77,9 @@ impl Manifest {
         }
         let ok = !m.name.is_empty()
             && m.name.len() <= 64
-            && m.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            && m.name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !ok {
             return Err(ManifestError::Name(m.name));
         }

@@ -41,19 +41,31 @@ pub mod wit {
 
 /// The built-in strategies: (name, component bytes).
 pub const BUILTINS: &[(&str, &[u8])] = &[
-    ("log-parser", include_bytes!(concat!(env!("OUT_DIR"), "/cifix_plugin_log_parser.wasm"))),
+    (
+        "log-parser",
+        include_bytes!(concat!(env!("OUT_DIR"), "/cifix_plugin_log_parser.wasm")),
+    ),
     (
         "deterministic-minimal",
-        include_bytes!(concat!(env!("OUT_DIR"), "/cifix_plugin_deterministic_minimal.wasm")),
+        include_bytes!(concat!(
+            env!("OUT_DIR"),
+            "/cifix_plugin_deterministic_minimal.wasm"
+        )),
     ),
-    ("nd-stress", include_bytes!(concat!(env!("OUT_DIR"), "/cifix_plugin_nd_stress.wasm"))),
+    (
+        "nd-stress",
+        include_bytes!(concat!(env!("OUT_DIR"), "/cifix_plugin_nd_stress.wasm")),
+    ),
 ];
 
 /// Capabilities the built-ins are granted without asking (they are part of
 /// cifix): everything they declare.
 pub fn builtin_grant(name: &str) -> Option<Vec<Capability>> {
     BUILTINS.iter().any(|(n, _)| *n == name).then(|| {
-        ["fs-read", "fs-write", "agent", "process:* **"].iter().map(|s| s.parse().unwrap()).collect()
+        ["fs-read", "fs-write", "agent", "process:* **"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect()
     })
 }
 
@@ -70,7 +82,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { memory: 256 << 20, deadline: Duration::from_secs(60), stdio: 64 << 10 }
+        Limits {
+            memory: 256 << 20,
+            deadline: Duration::from_secs(60),
+            stdio: 64 << 10,
+        }
     }
 }
 
@@ -85,20 +101,39 @@ pub enum Source {
 /// Why a plugin could not be loaded or called.
 #[derive(Debug, thiserror::Error)]
 pub enum PluginError {
-    #[error("no plugin named `{name}`: not a built-in ({builtins}) and no {name}.wasm in {searched}")]
-    NotFound { name: String, builtins: String, searched: String },
+    #[error(
+        "no plugin named `{name}`: not a built-in ({builtins}) and no {name}.wasm in {searched}"
+    )]
+    NotFound {
+        name: String,
+        builtins: String,
+        searched: String,
+    },
     #[error("reading {0}: {1}")]
     Read(PathBuf, std::io::Error),
-    #[error("{0}: not a WebAssembly component (wasm magic or component layer missing); cifix never loads precompiled code")]
+    #[error(
+        "{0}: not a WebAssembly component (wasm magic or component layer missing); cifix never loads precompiled code"
+    )]
     NotComponent(String),
     #[error("{0}: {1}")]
     Manifest(String, manifest::ManifestError),
     #[error("{0}: the component is invalid: {1}")]
     Compile(String, String),
-    #[error("{name}: manifest says world `{world}` but the component does not export `{export}` (exports: {found})")]
-    WrongExport { name: String, world: &'static str, export: String, found: String },
+    #[error(
+        "{name}: manifest says world `{world}` but the component does not export `{export}` (exports: {found})"
+    )]
+    WrongExport {
+        name: String,
+        world: &'static str,
+        export: String,
+        found: String,
+    },
     #[error("{name} is a `{found}` plugin; this command needs a `{wanted}` plugin")]
-    WrongWorld { name: String, found: &'static str, wanted: &'static str },
+    WrongWorld {
+        name: String,
+        found: &'static str,
+        wanted: &'static str,
+    },
     #[error("{0}: the component needs imports cifix does not provide: {1}")]
     Link(String, String),
     #[error("{0}: stopped at the {1:?} deadline")]
@@ -125,14 +160,21 @@ pub struct Plugin {
 
 impl std::fmt::Debug for Plugin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Plugin").field("manifest", &self.manifest).field("source", &self.source).finish()
+        f.debug_struct("Plugin")
+            .field("manifest", &self.manifest)
+            .field("source", &self.source)
+            .finish()
     }
 }
 
 /// Folders searched for `NAME.wasm`: `CIFIX_PLUGIN_PATH`, then the user's plugin folder.
 pub fn search_dirs() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::env::var_os("CIFIX_PLUGIN_PATH")
-        .map(|v| std::env::split_paths(&v).filter(|p| !p.as_os_str().is_empty()).collect())
+        .map(|v| {
+            std::env::split_paths(&v)
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        })
         .unwrap_or_default();
     if let Some(d) = user_plugin_dir() {
         dirs.push(d);
@@ -167,11 +209,18 @@ pub fn load(spec: &str) -> Result<Plugin, PluginError> {
     }
     Err(PluginError::NotFound {
         name: spec.into(),
-        builtins: BUILTINS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+        builtins: BUILTINS
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", "),
         searched: if dirs.is_empty() {
             "no plugin folders".into()
         } else {
-            dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ")
+            dirs.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         },
     })
 }
@@ -179,19 +228,35 @@ pub fn load(spec: &str) -> Result<Plugin, PluginError> {
 /// Load a component file.
 pub fn load_path(path: &Path) -> Result<Plugin, PluginError> {
     let bytes = std::fs::read(path).map_err(|e| PluginError::Read(path.into(), e))?;
-    load_bytes(&path.display().to_string(), &bytes, Source::Path(path.into()))
+    load_bytes(
+        &path.display().to_string(),
+        &bytes,
+        Source::Path(path.into()),
+    )
 }
 
 /// Every plugin reachable by name: the built-ins and `*.wasm` in the search folders.
 pub fn available() -> Vec<(String, Source)> {
-    let mut out: Vec<(String, Source)> = BUILTINS.iter().map(|(n, _)| (n.to_string(), Source::Builtin)).collect();
+    let mut out: Vec<(String, Source)> = BUILTINS
+        .iter()
+        .map(|(n, _)| (n.to_string(), Source::Builtin))
+        .collect();
     for d in search_dirs() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
-        let mut found: Vec<PathBuf> =
-            rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "wasm")).collect();
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        let mut found: Vec<PathBuf> = rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+            .collect();
         found.sort();
         for p in found {
-            let name = p.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+            let name = p
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             if !out.iter().any(|(n, _)| *n == name) {
                 out.push((name, Source::Path(p)));
             }
@@ -216,21 +281,37 @@ pub fn load_bytes(label: &str, bytes: &[u8], source: Source) -> Result<Plugin, P
     let sha256 = hex(&Sha256::digest(bytes));
     let started = Instant::now();
     let engine = engine::engine();
-    let (component, origin) =
-        cache::compile(engine, bytes, &sha256).map_err(|e| PluginError::Compile(label.into(), format!("{e:#}")))?;
+    let (component, origin) = cache::compile(engine, bytes, &sha256)
+        .map_err(|e| PluginError::Compile(label.into(), format!("{e:#}")))?;
     let load_time = started.elapsed();
     let export = manifest.world.export(&manifest.api);
-    let exports: Vec<String> = component.component_type().exports(engine).map(|(n, _)| n.to_string()).collect();
+    let exports: Vec<String> = component
+        .component_type()
+        .exports(engine)
+        .map(|(n, _)| n.to_string())
+        .collect();
     if !exports.contains(&export) {
         return Err(PluginError::WrongExport {
             name: manifest.name.clone(),
             world: manifest.world.name(),
             export,
-            found: if exports.is_empty() { "none".into() } else { exports.join(", ") },
+            found: if exports.is_empty() {
+                "none".into()
+            } else {
+                exports.join(", ")
+            },
         });
     }
     tracing::debug!(plugin = %manifest.name, ?origin, ms = load_time.as_millis() as u64, "loaded");
-    Ok(Plugin { manifest, source, sha256, size: bytes.len() as u64, origin, load_time, component })
+    Ok(Plugin {
+        manifest,
+        source,
+        sha256,
+        size: bytes.len() as u64,
+        origin,
+        load_time,
+        component,
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -268,10 +349,15 @@ impl Plugin {
     fn linker(&self, world: World) -> Result<Linker<HostState>, PluginError> {
         let mut linker = Linker::new(engine::engine());
         let name = || self.manifest.name.clone();
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| PluginError::Link(name(), e.to_string()))?;
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+            .map_err(|e| PluginError::Link(name(), e.to_string()))?;
         let r = match world {
-            World::LogParser => LogParser::add_to_linker::<_, wasmtime::component::HasSelf<_>>(&mut linker, |s| s),
-            World::Strategy => Strategy::add_to_linker::<_, wasmtime::component::HasSelf<_>>(&mut linker, |s| s),
+            World::LogParser => {
+                LogParser::add_to_linker::<_, wasmtime::component::HasSelf<_>>(&mut linker, |s| s)
+            }
+            World::Strategy => {
+                Strategy::add_to_linker::<_, wasmtime::component::HasSelf<_>>(&mut linker, |s| s)
+            }
         };
         r.map_err(|e| PluginError::Link(name(), e.to_string()))?;
         Ok(linker)
@@ -296,17 +382,34 @@ pub type ParserSession<'p> = Session<'p, LogParser>;
 pub type StrategySession<'p> = Session<'p, Strategy>;
 
 impl<'p, B> Session<'p, B> {
-    fn new(plugin: &'p Plugin, world: World, cfg: HostConfig, limits: Limits) -> Result<Self, PluginError> {
+    fn new(
+        plugin: &'p Plugin,
+        world: World,
+        cfg: HostConfig,
+        limits: Limits,
+    ) -> Result<Self, PluginError> {
         plugin.require(world)?;
         let linker = plugin.linker(world)?;
         let pre = linker
             .instantiate_pre(&plugin.component)
             .map_err(|e| PluginError::Link(plugin.manifest.name.clone(), format!("{e:#}")))?;
-        Ok(Session { plugin, cfg, limits, pre, live: None, instantiations: 0 })
+        Ok(Session {
+            plugin,
+            cfg,
+            limits,
+            pre,
+            live: None,
+            instantiations: 0,
+        })
     }
 
     fn store(&self) -> Store<HostState> {
-        let state = HostState::new(self.plugin.name(), self.cfg.clone(), self.limits.memory, self.limits.stdio);
+        let state = HostState::new(
+            self.plugin.name(),
+            self.cfg.clone(),
+            self.limits.memory,
+            self.limits.stdio,
+        );
         let mut store = Store::new(engine::engine(), state);
         store.limiter(|s| &mut s.memory);
         store
@@ -316,7 +419,10 @@ impl<'p, B> Session<'p, B> {
     /// deadline, turning traps and limits into [`PluginError`]s.
     fn call<R>(
         &mut self,
-        instantiate: impl Fn(&wasmtime::component::InstancePre<HostState>, &mut Store<HostState>) -> wasmtime::Result<B>,
+        instantiate: impl Fn(
+            &wasmtime::component::InstancePre<HostState>,
+            &mut Store<HostState>,
+        ) -> wasmtime::Result<B>,
         input: Option<Input>,
         f: impl FnOnce(&B, &mut Store<HostState>) -> wasmtime::Result<Result<R, wit::Error>>,
     ) -> Result<R, PluginError> {
@@ -336,12 +442,16 @@ impl<'p, B> Session<'p, B> {
         store.data_mut().input = None;
         let stderr = store.data().stderr.contents();
         if !stderr.is_empty() {
-            let tail = String::from_utf8_lossy(&stderr[stderr.len().saturating_sub(4096)..]).into_owned();
+            let tail =
+                String::from_utf8_lossy(&stderr[stderr.len().saturating_sub(4096)..]).into_owned();
             tracing::debug!(plugin = %name, "plugin stderr: {tail}");
         }
         match res {
             Ok(Ok(r)) => Ok(r),
-            Ok(Err(e)) => Err(PluginError::Returned(name, format!("{:?}: {}", e.code, e.message))),
+            Ok(Err(e)) => Err(PluginError::Returned(
+                name,
+                format!("{:?}: {}", e.code, e.message),
+            )),
             Err(e) => {
                 let (store, _) = self.live.take().unwrap();
                 Err(self.classify(&store, e))
@@ -355,18 +465,30 @@ impl<'p, B> Session<'p, B> {
             return PluginError::Deadline(name, self.limits.deadline);
         }
         if store.data().memory.hit {
-            return PluginError::MemoryCap(name, format!("memory cap of {} MiB reached", self.limits.memory >> 20));
+            return PluginError::MemoryCap(
+                name,
+                format!("memory cap of {} MiB reached", self.limits.memory >> 20),
+            );
         }
         let stderr = store.data().stderr.contents();
         let stdout_len = store.data().stdout.contents().len();
         let msg = format!("{e:#}");
         if stderr.len() >= self.limits.stdio || stdout_len >= self.limits.stdio {
-            return PluginError::Trap(name, format!("{msg} (after filling its {} byte output limit)", self.limits.stdio));
+            return PluginError::Trap(
+                name,
+                format!(
+                    "{msg} (after filling its {} byte output limit)",
+                    self.limits.stdio
+                ),
+            );
         }
         // Rust guests print "thread ... panicked at FILE:LINE:COL:" then the message.
         let text = String::from_utf8_lossy(&stderr);
         let lines: Vec<&str> = text.lines().collect();
-        let panic = lines.iter().rposition(|l| l.contains("panicked")).map(|i| lines[i..(i + 2).min(lines.len())].join(" "));
+        let panic = lines
+            .iter()
+            .rposition(|l| l.contains("panicked"))
+            .map(|i| lines[i..(i + 2).min(lines.len())].join(" "));
         let first = msg.lines().next().unwrap_or_default().to_string();
         PluginError::Trap(name, panic.map(|p| format!("{p} ({first})")).unwrap_or(msg))
     }
@@ -380,7 +502,12 @@ impl<'p> ParserSession<'p> {
 
     /// Parse one input.
     pub fn parse(&mut self, input: Input) -> Result<wit::Report, PluginError> {
-        let _span = tracing::info_span!("plugin.parse", plugin = self.plugin.name(), input = input.name()).entered();
+        let _span = tracing::info_span!(
+            "plugin.parse",
+            plugin = self.plugin.name(),
+            input = input.name()
+        )
+        .entered();
         self.call(
             |pre, store| LogParserPre::new(pre.clone())?.instantiate(store),
             Some(input),
@@ -406,7 +533,11 @@ impl<'p> StrategySession<'p> {
     }
 
     /// Verify a fix.
-    pub fn verify(&mut self, ctx: &wit::Context, repro: &wit::Reproduction) -> Result<wit::Verdict, PluginError> {
+    pub fn verify(
+        &mut self,
+        ctx: &wit::Context,
+        repro: &wit::Reproduction,
+    ) -> Result<wit::Verdict, PluginError> {
         let _span = tracing::info_span!("plugin.verify", plugin = self.plugin.name()).entered();
         self.call(
             |pre, store| StrategyPre::new(pre.clone())?.instantiate(store),

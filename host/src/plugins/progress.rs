@@ -22,18 +22,26 @@ impl Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let b = ProgressBar::new(total as u64);
             b.set_style(
-                ProgressStyle::with_template("{spinner} runs {pos}/{len} {wide_bar} {msg} [{elapsed}]")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template(
+                    "{spinner} runs {pos}/{len} {wide_bar} {msg} [{elapsed}]",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             b
         });
-        Progress { bar, total, done: AtomicU32::new(0), failed: AtomicU32::new(0) }
+        Progress {
+            bar,
+            total,
+            done: AtomicU32::new(0),
+            failed: AtomicU32::new(0),
+        }
     }
 
     /// Record one finished run.
     pub fn on_run(&self, run: &BatchRun) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        let failed = self.failed.load(Ordering::Relaxed) + u32::from(run.outcome != Outcome::Passed);
+        let failed =
+            self.failed.load(Ordering::Relaxed) + u32::from(run.outcome != Outcome::Passed);
         if run.outcome != Outcome::Passed {
             self.failed.fetch_add(1, Ordering::Relaxed);
         }
@@ -45,7 +53,7 @@ impl Progress {
             }
             None => {
                 let step = (self.total / 10).max(1);
-                if done % step == 0 || done == self.total {
+                if done.is_multiple_of(step) || done == self.total {
                     tracing::info!("runs {done}/{}: failures {failed} ({rate:.1}%)", self.total);
                 }
             }

@@ -179,11 +179,21 @@ pub fn render(r: &Report) -> String {
                 place,
                 f.message,
                 f.signature,
-                if f.flaky_signals.is_empty() { String::new() } else { format!("\n- Signs of intermittency: {}", f.flaky_signals.join(", ")) }
+                if f.flaky_signals.is_empty() {
+                    String::new()
+                } else {
+                    format!("\n- Signs of intermittency: {}", f.flaky_signals.join(", "))
+                }
             )
         })
         .unwrap_or_else(|| "No failure was parsed from logs.".into());
-    let root = format!("{}\n\n{}", failure, r.root_cause.as_deref().unwrap_or("The agent left no root-cause notes."));
+    let root = format!(
+        "{}\n\n{}",
+        failure,
+        r.root_cause
+            .as_deref()
+            .unwrap_or("The agent left no root-cause notes.")
+    );
     let fix = match &r.fix {
         None => "Not attempted.".into(),
         Some(f) => format!(
@@ -191,8 +201,20 @@ pub fn render(r: &Report) -> String {
             f.attempts,
             if f.verified { "yes" } else { "no" },
             f.claim,
-            if f.changed_files.is_empty() { "none".into() } else { f.changed_files.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ") },
-            if f.commits.is_empty() { "none".into() } else { f.commits.join(", ") }
+            if f.changed_files.is_empty() {
+                "none".into()
+            } else {
+                f.changed_files
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            if f.commits.is_empty() {
+                "none".into()
+            } else {
+                f.commits.join(", ")
+            }
         ),
     };
     let pr = match (&r.pr_url, &r.branch) {
@@ -207,10 +229,28 @@ pub fn render(r: &Report) -> String {
             PhaseStatus::Failed => "failed",
             PhaseStatus::Skipped => "skipped",
         };
-        phases.push_str(&format!("| {} | {st} | {:.1} | {} |\n", p.name, p.seconds, cell(&p.detail)));
+        phases.push_str(&format!(
+            "| {} | {st} | {:.1} | {} |\n",
+            p.name,
+            p.seconds,
+            cell(&p.detail)
+        ));
     }
-    let list = |v: &[String]| if v.is_empty() { "- none".to_string() } else { v.iter().map(|s| format!("- {s}")).collect::<Vec<_>>().join("\n") };
-    let reviewers: Vec<String> = r.reviewers.iter().map(|x| format!("{} — {}", x.who, x.reason)).collect();
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "- none".to_string()
+        } else {
+            v.iter()
+                .map(|s| format!("- {s}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+    };
+    let reviewers: Vec<String> = r
+        .reviewers
+        .iter()
+        .map(|x| format!("{} — {}", x.who, x.reason))
+        .collect();
     let source = match (&r.input.url, &r.input.existing_test_path) {
         (Some(u), _) => format!("url {u}"),
         (None, Some(t)) => format!("{} (existing test `{t}`)", r.input.source),
@@ -221,8 +261,20 @@ pub fn render(r: &Report) -> String {
         ("status_word", r.status.word().into()),
         ("title", r.title.clone()),
         ("date", r.started.clone()),
-        ("failure_kind", r.failure.as_ref().map(|f| f.kind.clone()).unwrap_or_else(|| "-".into())),
-        ("signature", r.failure.as_ref().map(|f| f.signature.clone()).unwrap_or_else(|| "-".into())),
+        (
+            "failure_kind",
+            r.failure
+                .as_ref()
+                .map(|f| f.kind.clone())
+                .unwrap_or_else(|| "-".into()),
+        ),
+        (
+            "signature",
+            r.failure
+                .as_ref()
+                .map(|f| f.signature.clone())
+                .unwrap_or_else(|| "-".into()),
+        ),
         ("branch", or_dash(r.branch.as_deref())),
         ("pr", or_dash(r.pr_url.as_deref())),
         ("total_seconds", format!("{:.1}", r.total_seconds)),
@@ -260,6 +312,7 @@ pub fn write(outputs: &Path, r: &Report) -> std::io::Result<PathBuf> {
 /// Read a report's JSON sidecar.
 pub fn read(path: &Path) -> anyhow::Result<Report> {
     let text = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let r: Report = serde_json::from_slice(&text).map_err(|e| anyhow::anyhow!("{}: not a cifix report: {e}", path.display()))?;
+    let r: Report = serde_json::from_slice(&text)
+        .map_err(|e| anyhow::anyhow!("{}: not a cifix report: {e}", path.display()))?;
     Ok(r)
 }

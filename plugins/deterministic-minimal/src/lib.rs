@@ -30,7 +30,10 @@ const VERIFY_PASSES: u32 = 5;
 struct DeterministicMinimal;
 
 fn err(code: ErrorCode, message: impl Into<String>) -> Error {
-    Error { code, message: message.into() }
+    Error {
+        code,
+        message: message.into(),
+    }
 }
 
 /// Where the candidate command comes from, for the README.
@@ -56,7 +59,14 @@ fn markers(ctx: &Context) -> Vec<String> {
     }
 }
 
-fn batch(argv: &[String], cwd: &str, runs: u32, ctx: &Context, expect: Vec<String>, stop_on_pass: bool) -> process::Batch {
+fn batch(
+    argv: &[String],
+    cwd: &str,
+    runs: u32,
+    ctx: &Context,
+    expect: Vec<String>,
+    stop_on_pass: bool,
+) -> process::Batch {
     process::Batch {
         command: process::Command {
             program: argv[0].clone(),
@@ -83,7 +93,13 @@ struct Tally {
 }
 
 fn tally(s: &process::BatchSummary) -> Tally {
-    let mut t = Tally { runs: s.outcomes.len() as u32, expected: 0, other: 0, timeouts: 0, first_output: None };
+    let mut t = Tally {
+        runs: s.outcomes.len() as u32,
+        expected: 0,
+        other: 0,
+        timeouts: 0,
+        first_output: None,
+    };
     for o in &s.outcomes {
         match o {
             process::RunOutcome::FailedExpected => t.expected += 1,
@@ -92,7 +108,10 @@ fn tally(s: &process::BatchSummary) -> Tally {
             process::RunOutcome::Passed => {}
         }
     }
-    t.first_output = s.first_failure_output.clone().or_else(|| s.first_other_output.clone());
+    t.first_output = s
+        .first_failure_output
+        .clone()
+        .or_else(|| s.first_other_output.clone());
     t
 }
 
@@ -109,38 +128,76 @@ fn agent_test(ctx: &Context) -> Result<Vec<String>, Error> {
         instructions,
         budget_ms: ctx.budget_ms / 2,
     })?;
-    log(Level::Info, &format!("agent finished (completed: {}), changed {:?}", out.completed, out.changed_files));
-    let bytes = fs::read_file(fs::Root::Failure, "tests/command")
-        .map_err(|e| err(ErrorCode::NotFound, format!("the agent wrote no tests/command: {}", e.message)))?;
+    log(
+        Level::Info,
+        &format!(
+            "agent finished (completed: {}), changed {:?}",
+            out.completed, out.changed_files
+        ),
+    );
+    let bytes = fs::read_file(fs::Root::Failure, "tests/command").map_err(|e| {
+        err(
+            ErrorCode::NotFound,
+            format!("the agent wrote no tests/command: {}", e.message),
+        )
+    })?;
     let line = String::from_utf8_lossy(&bytes);
-    let line = line.lines().find(|l| !l.trim().is_empty() && !l.starts_with('#')).unwrap_or("");
+    let line = line
+        .lines()
+        .find(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .unwrap_or("");
     match command::split(line) {
         Some(argv) if !argv.is_empty() => Ok(argv),
-        _ => Err(err(ErrorCode::Invalid, format!("tests/command is not a command line: {line:?}"))),
+        _ => Err(err(
+            ErrorCode::Invalid,
+            format!("tests/command is not a command line: {line:?}"),
+        )),
     }
 }
 
-fn readme(ctx: &Context, argv: &[String], source: &Source, t: &Tally, reproduced: bool, expect: &[String]) -> String {
+fn readme(
+    ctx: &Context,
+    argv: &[String],
+    source: &Source,
+    t: &Tally,
+    reproduced: bool,
+    expect: &[String],
+) -> String {
     let f = ctx.failures.first();
     let how = match source {
         Source::ExistingTest(p) => format!("the user's existing test `{p}`"),
         Source::Rerun(r) => format!("the failing test's own rerun command from the CI log (`{r}`)"),
-        Source::AgentTest => "a minimal test written by the coding agent (see `tests/`)".to_string(),
+        Source::AgentTest => {
+            "a minimal test written by the coding agent (see `tests/`)".to_string()
+        }
     };
     let mut s = String::new();
     s.push_str("# Reproduction (deterministic-minimal)\n\n");
-    s.push_str(&format!("**Reproduced:** {}\n\n", if reproduced { "yes" } else { "no" }));
+    s.push_str(&format!(
+        "**Reproduced:** {}\n\n",
+        if reproduced { "yes" } else { "no" }
+    ));
     s.push_str(&format!("## Failure\n\n{}\n\n", ctx.prompt));
     if let Some(f) = f {
-        s.push_str(&format!("- Test: `{}`\n- Message: `{}`\n- Signature: `{}`\n\n", f.test.as_deref().unwrap_or("-"), f.message, f.signature));
+        s.push_str(&format!(
+            "- Test: `{}`\n- Message: `{}`\n- Signature: `{}`\n\n",
+            f.test.as_deref().unwrap_or("-"),
+            f.message,
+            f.signature
+        ));
     }
-    s.push_str(&format!("## Command\n\n```sh\n{}\n```\n\nSource: {how}.\n\n", argv.join(" ")));
+    s.push_str(&format!(
+        "## Command\n\n```sh\n{}\n```\n\nSource: {how}.\n\n",
+        argv.join(" ")
+    ));
     s.push_str(&format!(
         "## Expected vs actual\n\nExpected: the command fails {REPRO_RUNS} of {REPRO_RUNS} times and its output contains {expect:?}.\n\nActual: {} runs, {} failed as expected, {} failed differently, {} timed out.\n\n",
         t.runs, t.expected, t.other, t.timeouts
     ));
     if let Some(o) = &t.first_output {
-        s.push_str(&format!("## Output of the first failing run\n\n```\n{o}\n```\n"));
+        s.push_str(&format!(
+            "## Output of the first failing run\n\n```\n{o}\n```\n"
+        ));
     }
     s
 }
@@ -152,15 +209,35 @@ impl Guest for DeterministicMinimal {
             Some(c) => c,
             None => (agent_test(&ctx)?, Source::AgentTest),
         };
-        log(Level::Info, &format!("trying `{}` {REPRO_RUNS} times", argv.join(" ")));
-        let mut t = tally(&process::run_batch(&batch(&argv, "", REPRO_RUNS, &ctx, expect.clone(), true))?);
+        log(
+            Level::Info,
+            &format!("trying `{}` {REPRO_RUNS} times", argv.join(" ")),
+        );
+        let mut t = tally(&process::run_batch(&batch(
+            &argv,
+            "",
+            REPRO_RUNS,
+            &ctx,
+            expect.clone(),
+            true,
+        ))?);
         let mut reproduced = t.expected == REPRO_RUNS;
         if !reproduced && !matches!(source, Source::AgentTest) {
-            log(Level::Info, "the direct command did not reproduce; asking the agent for a minimal test");
+            log(
+                Level::Info,
+                "the direct command did not reproduce; asking the agent for a minimal test",
+            );
             if let Ok(a) = agent_test(&ctx) {
                 argv = a;
                 source = Source::AgentTest;
-                t = tally(&process::run_batch(&batch(&argv, "", REPRO_RUNS, &ctx, expect.clone(), true))?);
+                t = tally(&process::run_batch(&batch(
+                    &argv,
+                    "",
+                    REPRO_RUNS,
+                    &ctx,
+                    expect.clone(),
+                    true,
+                ))?);
                 reproduced = t.expected == REPRO_RUNS;
             }
         }
@@ -184,7 +261,14 @@ impl Guest for DeterministicMinimal {
         if repro.command.is_empty() {
             return Err(err(ErrorCode::Invalid, "the reproduction has no command"));
         }
-        let mut b = batch(&repro.command, &repro.cwd, VERIFY_PASSES, &ctx, Vec::new(), false);
+        let mut b = batch(
+            &repro.command,
+            &repro.cwd,
+            VERIFY_PASSES,
+            &ctx,
+            Vec::new(),
+            false,
+        );
         b.stop_after_failures = 1;
         let t = tally(&process::run_batch(&b)?);
         let failures = t.expected + t.other + t.timeouts;

@@ -23,22 +23,41 @@ cifix_sdk::manifest!(
 struct NdStress;
 
 fn err(code: ErrorCode, message: impl Into<String>) -> Error {
-    Error { code, message: message.into() }
+    Error {
+        code,
+        message: message.into(),
+    }
 }
 
 /// The command and the framework-level amplifiers applied to it.
 fn amplified(ctx: &Context) -> Result<(Vec<String>, Vec<String>), Error> {
     let argv = if let Some(t) = &ctx.existing_test {
-        command::for_test_file(t).ok_or_else(|| err(ErrorCode::Invalid, format!("no known way to run `{t}`")))?
+        command::for_test_file(t)
+            .ok_or_else(|| err(ErrorCode::Invalid, format!("no known way to run `{t}`")))?
     } else {
-        let f = ctx.failures.first().ok_or_else(|| err(ErrorCode::Invalid, "no failure in the report and no existing test"))?;
-        let rerun = f.rerun.clone().ok_or_else(|| err(ErrorCode::Invalid, "the failing test has no rerun command in the log report"))?;
-        command::split(&rerun).filter(|a| !a.is_empty()).ok_or_else(|| err(ErrorCode::Invalid, format!("bad rerun command {rerun:?}")))?
+        let f = ctx.failures.first().ok_or_else(|| {
+            err(
+                ErrorCode::Invalid,
+                "no failure in the report and no existing test",
+            )
+        })?;
+        let rerun = f.rerun.clone().ok_or_else(|| {
+            err(
+                ErrorCode::Invalid,
+                "the failing test has no rerun command in the log report",
+            )
+        })?;
+        command::split(&rerun)
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| err(ErrorCode::Invalid, format!("bad rerun command {rerun:?}")))?
     };
     let mut notes = vec![format!("parallel workers (one process per run, all cores)")];
     let mut argv = argv;
     // `go test` caches passing results: force real runs.
-    if argv.first().map(String::as_str) == Some("go") && argv.get(1).map(String::as_str) == Some("test") && !argv.iter().any(|a| a.starts_with("-count")) {
+    if argv.first().map(String::as_str) == Some("go")
+        && argv.get(1).map(String::as_str) == Some("test")
+        && !argv.iter().any(|a| a.starts_with("-count"))
+    {
         argv.insert(2, "-count=1".into());
         notes.push("`go test -count=1` (no cached results)".into());
     }
@@ -46,10 +65,20 @@ fn amplified(ctx: &Context) -> Result<(Vec<String>, Vec<String>), Error> {
 }
 
 fn markers(ctx: &Context) -> Vec<String> {
-    ctx.failures.first().map(|f| command::expected_markers(f.test.as_deref(), &f.message)).unwrap_or_default()
+    ctx.failures
+        .first()
+        .map(|f| command::expected_markers(f.test.as_deref(), &f.message))
+        .unwrap_or_default()
 }
 
-fn batch(argv: &[String], cwd: &str, runs: u32, budget_ms: u64, expect: Vec<String>, stop_after_failures: u32) -> process::Batch {
+fn batch(
+    argv: &[String],
+    cwd: &str,
+    runs: u32,
+    budget_ms: u64,
+    expect: Vec<String>,
+    stop_after_failures: u32,
+) -> process::Batch {
     process::Batch {
         command: process::Command {
             program: argv[0].clone(),
@@ -85,14 +114,31 @@ impl Guest for NdStress {
         let (argv, amplifiers) = amplified(&ctx)?;
         let expect = markers(&ctx);
         let planned = stats::runs_to_observe(ctx.flake_rate, ctx.confidence);
-        log(Level::Info, &format!("stress: up to {planned} runs of `{}` (p={}, c={})", argv.join(" "), ctx.flake_rate, ctx.confidence));
-        let summary = process::run_batch(&batch(&argv, "", planned, ctx.budget_ms, expect.clone(), 0))?;
+        log(
+            Level::Info,
+            &format!(
+                "stress: up to {planned} runs of `{}` (p={}, c={})",
+                argv.join(" "),
+                ctx.flake_rate,
+                ctx.confidence
+            ),
+        );
+        let summary =
+            process::run_batch(&batch(&argv, "", planned, ctx.budget_ms, expect.clone(), 0))?;
         let (runs, failures, other, timeouts) = count(&summary);
         let (lo, hi) = stats::wilson_95(failures, runs);
-        let first = summary.outcomes.iter().position(|o| matches!(o, process::RunOutcome::FailedExpected)).map(|i| i + 1);
+        let first = summary
+            .outcomes
+            .iter()
+            .position(|o| matches!(o, process::RunOutcome::FailedExpected))
+            .map(|i| i + 1);
         let afforded = stats::confidence_after(runs, ctx.flake_rate);
         let mut s = String::from("# Reproduction (nd-stress)\n\n");
-        s.push_str(&format!("**Reproduced:** {}\n\n## Failure\n\n{}\n\n", if failures > 0 { "yes" } else { "no" }, ctx.prompt));
+        s.push_str(&format!(
+            "**Reproduced:** {}\n\n## Failure\n\n{}\n\n",
+            if failures > 0 { "yes" } else { "no" },
+            ctx.prompt
+        ));
         s.push_str(&format!("## Command\n\n```sh\n{}\n```\n\n", argv.join(" ")));
         s.push_str(&format!(
             "## Budget\n\nAssumed failure rate p = {:.3}; runs for {:.0}% confidence of one failure: n = ⌈ln(1−c)/ln(1−p)⌉ = {planned}. Ran {runs} in {} ms{}; that gives {:.1}% confidence at p.\n\n",
@@ -109,7 +155,9 @@ impl Guest for NdStress {
             amplifiers.iter().map(|a| format!("- {a}\n")).collect::<String>()
         ));
         if let Some(o) = &summary.first_failure_output {
-            s.push_str(&format!("\n## Output of the first failing run\n\n```\n{o}\n```\n"));
+            s.push_str(&format!(
+                "\n## Output of the first failing run\n\n```\n{o}\n```\n"
+            ));
         }
         fs::write_file("README.md", s.as_bytes())?;
         fs::write_file("tests/command", format!("{}\n", argv.join(" ")).as_bytes())?;
@@ -130,22 +178,46 @@ impl Guest for NdStress {
         if repro.command.is_empty() {
             return Err(err(ErrorCode::Invalid, "the reproduction has no command"));
         }
-        let observed = if repro.runs > 0 && repro.failures > 0 { repro.failures as f64 / repro.runs as f64 } else { ctx.flake_rate };
+        let observed = if repro.runs > 0 && repro.failures > 0 {
+            repro.failures as f64 / repro.runs as f64
+        } else {
+            ctx.flake_rate
+        };
         let target = (observed / 10.0).max(1e-4);
         let needed = stats::runs_to_claim_below(target, 0.95);
-        let s = process::run_batch(&batch(&repro.command, &repro.cwd, needed, ctx.budget_ms, Vec::new(), 1))?;
+        let s = process::run_batch(&batch(
+            &repro.command,
+            &repro.cwd,
+            needed,
+            ctx.budget_ms,
+            Vec::new(),
+            1,
+        ))?;
         let (runs, exp, other, to) = count(&s);
         let failures = exp + other + to;
         let passed = failures == 0 && runs >= needed;
         let claim = if passed {
-            format!("0 failures in {runs} runs: the failure rate is below {:.2}% with 95% confidence (it was {:.1}% before the fix)", target * 100.0, observed * 100.0)
+            format!(
+                "0 failures in {runs} runs: the failure rate is below {:.2}% with 95% confidence (it was {:.1}% before the fix)",
+                target * 100.0,
+                observed * 100.0
+            )
         } else if failures > 0 {
             format!("{failures} failures in {runs} runs: not fixed")
         } else {
             let c = stats::confidence_after(runs, target);
-            format!("0 failures in {runs} of the {needed} runs needed; the budget affords only {:.0}% confidence that the rate is below {:.2}%", c * 100.0, target * 100.0)
+            format!(
+                "0 failures in {runs} of the {needed} runs needed; the budget affords only {:.0}% confidence that the rate is below {:.2}%",
+                c * 100.0,
+                target * 100.0
+            )
         };
-        Ok(Verdict { passed, runs, failures, claim })
+        Ok(Verdict {
+            passed,
+            runs,
+            failures,
+            claim,
+        })
     }
 }
 

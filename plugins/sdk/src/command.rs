@@ -61,12 +61,17 @@ pub fn for_test_file(path: &str) -> Option<Vec<String>> {
     } else if file.ends_with(".sh") {
         v(&["sh", path])
     } else if file.ends_with("_test.go") {
-        let pkg = if dir.starts_with('.') { dir.to_string() } else { format!("./{dir}") };
+        let pkg = if dir.starts_with('.') {
+            dir.to_string()
+        } else {
+            format!("./{dir}")
+        };
         Some(vec!["go".into(), "test".into(), pkg])
     } else if file.ends_with(".rs") {
         let name = file.trim_end_matches(".rs");
         v(&["cargo", "test", "--test", name])
-    } else if file.ends_with(".test.js") || file.ends_with(".test.ts") || file.ends_with(".spec.js") {
+    } else if file.ends_with(".test.js") || file.ends_with(".test.ts") || file.ends_with(".spec.js")
+    {
         v(&["npx", "jest", path])
     } else if file.ends_with("_spec.rb") {
         v(&["bundle", "exec", "rspec", path])
@@ -92,8 +97,14 @@ mod tests {
 
     #[test]
     fn test_file_commands() {
-        assert_eq!(for_test_file("tests/test_a.py").unwrap()[..3], ["python3", "-m", "pytest"]);
-        assert_eq!(for_test_file("pkg/a_test.go").unwrap(), vec!["go", "test", "./pkg"]);
+        assert_eq!(
+            for_test_file("tests/test_a.py").unwrap()[..3],
+            ["python3", "-m", "pytest"]
+        );
+        assert_eq!(
+            for_test_file("pkg/a_test.go").unwrap(),
+            vec!["go", "test", "./pkg"]
+        );
         assert_eq!(for_test_file("README.md"), None);
     }
 }
@@ -106,7 +117,7 @@ pub fn expected_markers(test: Option<&str>, message: &str) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(t) = test {
         let short = t
-            .rsplit(|c| c == ':' || c == '.' || c == '/' || c == '#' || c == ' ')
+            .rsplit([':', '.', '/', '#', ' '])
             .find(|s| !s.is_empty())
             .unwrap_or(t);
         let short = short.split('[').next().unwrap_or(short);
@@ -130,11 +141,17 @@ mod marker_tests {
     #[test]
     fn markers_from_test_and_message() {
         assert_eq!(
-            expected_markers(Some("tests/test_a.py::test_add[1]"), "AssertionError: 1 != 2"),
+            expected_markers(
+                Some("tests/test_a.py::test_add[1]"),
+                "AssertionError: 1 != 2"
+            ),
             vec!["test_add", "AssertionError"]
         );
         assert_eq!(
-            expected_markers(Some("tests::it_works"), "thread 'x' panicked at src/lib.rs:3:5"),
+            expected_markers(
+                Some("tests::it_works"),
+                "thread 'x' panicked at src/lib.rs:3:5"
+            ),
             vec!["it_works", "panicked"]
         );
         assert!(expected_markers(None, "exit 1").is_empty());
