@@ -36,7 +36,8 @@ use crate::plugins::{self, ParserSession, PluginError, wit};
 /// it would also parse untrusted XML in the host instead of the sandbox.
 /// The tests use quick-junit to write reports and as the oracle the
 /// scanner's results are checked against.
-pub const JUNIT_NOTE: &str = "JUnit XML is read by the log parser's streaming scanner inside the sandbox";
+pub const JUNIT_NOTE: &str =
+    "JUnit XML is read by the log parser's streaming scanner inside the sandbox";
 
 /// Bytes looked at to tell text from binary and a zip from a log.
 const SNIFF: usize = 8192;
@@ -71,7 +72,9 @@ pub enum LogInputError {
         source: std::io::Error,
     },
     /// The content is not text.
-    #[error("{path}: not a text log ({why}); give a CI log, a JUnit XML report or a GitHub run-log .zip")]
+    #[error(
+        "{path}: not a text log ({why}); give a CI log, a JUnit XML report or a GitHub run-log .zip"
+    )]
     Binary {
         /// The file.
         path: String,
@@ -133,11 +136,22 @@ pub struct Parsed {
 
 impl Parsed {
     fn new(format: String, logs: Vec<LogReport>) -> Parsed {
-        let mut failures: Vec<(usize, wit::Failure)> =
-            logs.iter().enumerate().flat_map(|(i, l)| l.report.failures.iter().map(move |f| (i, f.clone()))).collect();
+        let mut failures: Vec<(usize, wit::Failure)> = logs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, l)| l.report.failures.iter().map(move |f| (i, f.clone())))
+            .collect();
         // stable: equal scores keep log order, then the parser's order
-        failures.sort_by(|a, b| b.1.score.partial_cmp(&a.1.score).unwrap_or(std::cmp::Ordering::Equal));
-        Parsed { format, logs, failures }
+        failures.sort_by(|a, b| {
+            b.1.score
+                .partial_cmp(&a.1.score)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        Parsed {
+            format,
+            logs,
+            failures,
+        }
     }
 
     /// Lines over all logs.
@@ -191,12 +205,20 @@ pub fn parse_path(session: &mut ParserSession<'_>, path: &Path) -> anyhow::Resul
         check_text("-", &head)?;
         let reader = std::io::Cursor::new(head).chain(stdin);
         let report = session.parse(Input::new("-", reader))?;
-        return Ok(Parsed::new(report.format.clone(), vec![LogReport { log: "-".into(), report }]));
+        return Ok(Parsed::new(
+            report.format.clone(),
+            vec![LogReport {
+                log: "-".into(),
+                report,
+            }],
+        ));
     }
     let name = path.display().to_string();
     let mut file = std::fs::File::open(path).map_err(|e| open_err(&name, e))?;
     let head = read_head(&mut file).map_err(|e| open_err(&name, e))?;
-    let zip_ext = path.extension().is_some_and(|x| x.eq_ignore_ascii_case("zip"));
+    let zip_ext = path
+        .extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("zip"));
     if is_zip(&head) || (zip_ext && !head.is_empty()) {
         file.rewind().map_err(|e| open_err(&name, e))?;
         return parse_zip(session, &name, file);
@@ -205,7 +227,10 @@ pub fn parse_path(session: &mut ParserSession<'_>, path: &Path) -> anyhow::Resul
     file.rewind().map_err(|e| open_err(&name, e))?;
     // The plain file: `Input::read` fills its buffer straight from it.
     let report = session.parse(Input::new(name.clone(), file))?;
-    Ok(Parsed::new(report.format.clone(), vec![LogReport { log: name, report }]))
+    Ok(Parsed::new(
+        report.format.clone(),
+        vec![LogReport { log: name, report }],
+    ))
 }
 
 /// Run `parse-logs`.
@@ -227,7 +252,11 @@ pub fn run(env: &Env, a: ParseLogsArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn open_err(path: &str, source: std::io::Error) -> anyhow::Error {
-    UsageError::from(LogInputError::Open { path: path.into(), source }).into()
+    UsageError::from(LogInputError::Open {
+        path: path.into(),
+        source,
+    })
+    .into()
 }
 
 fn read_head(r: &mut impl Read) -> std::io::Result<Vec<u8>> {
@@ -246,25 +275,38 @@ pub fn binary_reason(head: &[u8]) -> Option<String> {
         return Some("gzip-compressed: decompress it first".into());
     }
     if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
-        return Some("UTF-16 text: convert it to UTF-8 first, e.g. with iconv -f UTF-16 -t UTF-8".into());
+        return Some(
+            "UTF-16 text: convert it to UTF-8 first, e.g. with iconv -f UTF-16 -t UTF-8".into(),
+        );
     }
     if head.is_empty() {
         return None;
     }
     let nul = head.iter().filter(|&&b| b == 0).count();
-    let control =
-        head.iter().filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b | 0x08)) || b == 0x7f).count();
+    let control = head
+        .iter()
+        .filter(|&&b| {
+            (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b | 0x08)) || b == 0x7f
+        })
+        .count();
     // A stray NUL or two in a terminal log is fine; a binary file has many.
     if nul * 100 > head.len() || control * 10 > head.len() {
         let at = head.iter().position(|&b| b == 0).unwrap_or(0);
-        return Some(format!("binary data: {nul} NUL and {control} control bytes in the first {} bytes, first NUL at offset {at}", head.len()));
+        return Some(format!(
+            "binary data: {nul} NUL and {control} control bytes in the first {} bytes, first NUL at offset {at}",
+            head.len()
+        ));
     }
     None
 }
 
 fn check_text(path: &str, head: &[u8]) -> anyhow::Result<()> {
     match binary_reason(head) {
-        Some(why) => Err(UsageError::from(LogInputError::Binary { path: path.into(), why }).into()),
+        Some(why) => Err(UsageError::from(LogInputError::Binary {
+            path: path.into(),
+            why,
+        })
+        .into()),
         None => Ok(()),
     }
 }
@@ -281,7 +323,9 @@ pub struct ZipLog {
 /// Leading `N_` of a GitHub log file name, as a number, and the rest.
 fn numbered(stem: &str) -> (u64, &str) {
     match stem.split_once('_') {
-        Some((n, rest)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => (n.parse().unwrap_or(u64::MAX), rest),
+        Some((n, rest)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            (n.parse().unwrap_or(u64::MAX), rest)
+        }
         _ => (u64::MAX, stem),
     }
 }
@@ -299,7 +343,10 @@ pub fn select_zip_logs(entries: &[(usize, String)]) -> Vec<ZipLog> {
     let mut top: Vec<(u64, String, ZipLog)> = Vec::new();
     let mut steps: Vec<(String, u64, ZipLog)> = Vec::new();
     for (index, name) in entries {
-        let log = ZipLog { index: *index, name: name.clone() };
+        let log = ZipLog {
+            index: *index,
+            name: name.clone(),
+        };
         if name.ends_with('/') {
             continue;
         }
@@ -322,18 +369,33 @@ pub fn select_zip_logs(entries: &[(usize, String)]) -> Vec<ZipLog> {
         return entries
             .iter()
             .filter(|(_, n)| !n.ends_with('/'))
-            .map(|(i, n)| ZipLog { index: *i, name: n.clone() })
+            .map(|(i, n)| ZipLog {
+                index: *i,
+                name: n.clone(),
+            })
             .collect();
     }
     top.sort_by(|a, b| (a.0, &a.2.name).cmp(&(b.0, &b.2.name)));
     steps.retain(|(job, _, _)| !top.iter().any(|(_, j, _)| j == job));
     steps.sort_by(|a, b| (&a.0, a.1, &a.2.name).cmp(&(&b.0, b.1, &b.2.name)));
-    top.into_iter().map(|t| t.2).chain(steps.into_iter().map(|s| s.2)).collect()
+    top.into_iter()
+        .map(|t| t.2)
+        .chain(steps.into_iter().map(|s| s.2))
+        .collect()
 }
 
 /// Parse the logs of a run-log zip, each as its own input of `session`.
-fn parse_zip<R: Read + Seek + Send>(session: &mut ParserSession<'_>, path: &str, reader: R) -> anyhow::Result<Parsed> {
-    let zip_err = |source| UsageError::from(LogInputError::Zip { path: path.into(), source });
+fn parse_zip<R: Read + Seek + Send>(
+    session: &mut ParserSession<'_>,
+    path: &str,
+    reader: R,
+) -> anyhow::Result<Parsed> {
+    let zip_err = |source| {
+        UsageError::from(LogInputError::Zip {
+            path: path.into(),
+            source,
+        })
+    };
     let mut archive = zip::ZipArchive::new(reader).map_err(zip_err)?;
     let mut entries = Vec::with_capacity(archive.len());
     for i in 0..archive.len() {
@@ -348,7 +410,11 @@ fn parse_zip<R: Read + Seek + Send>(session: &mut ParserSession<'_>, path: &str,
         return Err(UsageError::from(LogInputError::EmptyZip { path: path.into() }).into());
     }
     if logs.len() > MAX_ZIP_LOGS {
-        return Err(UsageError::from(LogInputError::TooManyLogs { path: path.into(), count: logs.len() }).into());
+        return Err(UsageError::from(LogInputError::TooManyLogs {
+            path: path.into(),
+            count: logs.len(),
+        })
+        .into());
     }
     let mut out = Vec::with_capacity(logs.len());
     for z in logs {
@@ -372,7 +438,11 @@ fn entry_error(label: &str, e: PluginError) -> anyhow::Error {
 
 /// Decompress entry `index` into `tx` piece by piece; stops when the
 /// receiver goes away.
-fn pump<R: Read + Seek>(archive: &mut zip::ZipArchive<R>, index: usize, tx: SyncSender<std::io::Result<Vec<u8>>>) {
+fn pump<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    index: usize,
+    tx: SyncSender<std::io::Result<Vec<u8>>>,
+) {
     let mut entry = match archive.by_index(index) {
         Ok(e) => e,
         Err(e) => {
@@ -382,7 +452,11 @@ fn pump<R: Read + Seek>(archive: &mut zip::ZipArchive<R>, index: usize, tx: Sync
     };
     loop {
         let mut piece = Vec::with_capacity(ZIP_PIECE);
-        match entry.by_ref().take(ZIP_PIECE as u64).read_to_end(&mut piece) {
+        match entry
+            .by_ref()
+            .take(ZIP_PIECE as u64)
+            .read_to_end(&mut piece)
+        {
             Ok(0) => return,
             Ok(_) => {
                 if tx.send(Ok(piece)).is_err() {
@@ -408,7 +482,12 @@ struct Pieces {
 
 impl Pieces {
     fn new(rx: Receiver<std::io::Result<Vec<u8>>>) -> Self {
-        Pieces { rx, cur: Vec::new(), pos: 0, done: false }
+        Pieces {
+            rx,
+            cur: Vec::new(),
+            pos: 0,
+            done: false,
+        }
     }
 }
 
@@ -442,7 +521,11 @@ impl Read for Pieces {
 
 fn print_summary(p: &Parsed) {
     let color = super::color();
-    let (bold, red, dim, reset) = if color { ("\x1b[1m", "\x1b[31m", "\x1b[2m", "\x1b[0m") } else { ("", "", "", "") };
+    let (bold, red, dim, reset) = if color {
+        ("\x1b[1m", "\x1b[31m", "\x1b[2m", "\x1b[0m")
+    } else {
+        ("", "", "", "")
+    };
     let what = if p.logs.len() == 1 {
         format!("{} lines ({} format)", p.lines(), p.format)
     } else {
@@ -456,7 +539,10 @@ fn print_summary(p: &Parsed) {
         }
         return;
     }
-    println!("{} failure(s) in {what}; most likely cause first:", p.failures.len());
+    println!(
+        "{} failure(s) in {what}; most likely cause first:",
+        p.failures.len()
+    );
     for (i, (log, f)) in p.failures.iter().take(5).enumerate() {
         let place = match (&f.file, f.line) {
             (Some(file), Some(l)) => format!(" at {file}:{l}"),
@@ -484,10 +570,16 @@ fn print_summary(p: &Parsed) {
             println!("   {dim}rerun:{reset} {rr}");
         }
         if !f.flaky_signals.is_empty() {
-            println!("   {dim}may be intermittent:{reset} {}", f.flaky_signals.join(", "));
+            println!(
+                "   {dim}may be intermittent:{reset} {}",
+                f.flaky_signals.join(", ")
+            );
         }
         if i == 0 {
-            println!("   {dim}lines {}-{}:{reset}", f.excerpt.start_line, f.excerpt.end_line);
+            println!(
+                "   {dim}lines {}-{}:{reset}",
+                f.excerpt.start_line, f.excerpt.end_line
+            );
             for l in f.excerpt.text.lines().take(15) {
                 println!("   {dim}│{reset} {l}");
             }
@@ -500,7 +592,10 @@ mod tests {
     use super::*;
 
     fn names(v: &[&str]) -> Vec<(usize, String)> {
-        v.iter().enumerate().map(|(i, n)| (i, n.to_string())).collect()
+        v.iter()
+            .enumerate()
+            .map(|(i, n)| (i, n.to_string()))
+            .collect()
     }
 
     #[test]
@@ -543,7 +638,11 @@ mod tests {
         assert!(binary_reason(b"ok\0 one stray NUL in a long enough line of terminal output ............................................................................................").is_none());
         assert!(binary_reason(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0").is_some());
         assert!(binary_reason(&[0x1f, 0x8b, 8, 0]).unwrap().contains("gzip"));
-        assert!(binary_reason(&[0xff, 0xfe, b'a', 0]).unwrap().contains("UTF-16"));
+        assert!(
+            binary_reason(&[0xff, 0xfe, b'a', 0])
+                .unwrap()
+                .contains("UTF-16")
+        );
     }
 
     #[test]
