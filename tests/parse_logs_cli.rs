@@ -235,7 +235,7 @@ fn github_actions_lines_index_the_original_file() {
         universal_lines(&log).len()
     );
     let top = &v["failures"][0];
-    assert_eq!(top["framework"], "cargo");
+    assert_eq!(top["framework"], "cargo-test");
     assert_eq!(top["test"], "tests::adds_up");
     assert_eq!(top["file"], "src/lib.rs");
     assert_eq!(top["line"], 42);
