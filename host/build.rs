@@ -11,7 +11,10 @@ use std::process::Command;
 /// Built-in strategies: (package, artifact stem).
 const BUILTINS: &[(&str, &str)] = &[
     ("cifix-plugin-log-parser", "cifix_plugin_log_parser"),
-    ("cifix-plugin-deterministic-minimal", "cifix_plugin_deterministic_minimal"),
+    (
+        "cifix-plugin-deterministic-minimal",
+        "cifix_plugin_deterministic_minimal",
+    ),
     ("cifix-plugin-nd-stress", "cifix_plugin_nd_stress"),
 ];
 
@@ -22,7 +25,10 @@ fn main() {
     for dir in ["plugins", "wit", "tests/fixtures/plugins"] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
-    println!("cargo:rerun-if-changed={}", root.join("Cargo.lock").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("Cargo.lock").display()
+    );
 
     let fixtures = fixture_packages(&root.join("tests/fixtures/plugins"));
     let target_dir = root.join("target/wasm-plugins");
@@ -52,7 +58,9 @@ fn main() {
     ] {
         cmd.env_remove(var);
     }
-    let status = cmd.status().expect("could not run cargo to build the wasm plugins");
+    let status = cmd
+        .status()
+        .expect("could not run cargo to build the wasm plugins");
     if !status.success() {
         panic!(
             "building the wasm plugins failed (see above). If the message says the target \
@@ -68,7 +76,10 @@ fn main() {
     for (_, stem) in &fixtures {
         copy(&artifacts, stem, &fixture_out);
     }
-    println!("cargo:rustc-env=CIFIX_FIXTURE_PLUGINS={}", fixture_out.display());
+    println!(
+        "cargo:rustc-env=CIFIX_FIXTURE_PLUGINS={}",
+        fixture_out.display()
+    );
 }
 
 fn copy(from: &Path, stem: &str, to: &Path) {
@@ -81,10 +92,14 @@ fn copy(from: &Path, stem: &str, to: &Path) {
 /// Every crate under tests/fixtures/plugins: (package name, artifact stem).
 fn fixture_packages(dir: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
     for e in entries.flatten() {
         let toml = e.path().join("Cargo.toml");
-        let Ok(text) = std::fs::read_to_string(&toml) else { continue };
+        let Ok(text) = std::fs::read_to_string(&toml) else {
+            continue;
+        };
         let name = text
             .lines()
             .find_map(|l| l.trim().strip_prefix("name = \""))

@@ -159,27 +159,30 @@ pub fn run(
         std::thread::spawn(move || pump(s, c))
     });
     let pid = child.id();
+    // A waiter thread blocks in waitpid, so a finished run is noticed at once
+    // (no polling latency); this thread waits on the channel with the timeout.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let waiter = std::thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
     let mut timed_out = false;
     let status = loop {
-        match child.try_wait() {
-            Ok(Some(st)) => break Some(st),
-            Ok(None) => {}
-            Err(_) => break None,
+        let left = spec.timeout.saturating_sub(started.elapsed());
+        let slice = if cancel.is_some() { left.min(Duration::from_millis(50)) } else { left };
+        match rx.recv_timeout(slice) {
+            Ok(st) => break st.ok(),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break None,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                let cancelled = cancel.is_some_and(|c| c.load(Ordering::Relaxed));
+                if started.elapsed() >= spec.timeout || cancelled {
+                    timed_out = true;
+                    kill_group(pid);
+                    break rx.recv().ok().and_then(|s| s.ok());
+                }
+            }
         }
-        let cancelled = cancel.is_some_and(|c| c.load(Ordering::Relaxed));
-        if started.elapsed() >= spec.timeout || cancelled {
-            timed_out = true;
-            kill_group(pid);
-            break child.wait().ok();
-        }
-        std::thread::sleep(Duration::from_millis(
-            if started.elapsed() < Duration::from_millis(50) {
-                1
-            } else {
-                10
-            },
-        ));
     };
+    let _ = waiter.join();
     // Children that outlive the leader keep the pipes open: end them too.
     kill_group(pid);
     for t in [out, err].into_iter().flatten() {
