@@ -121,17 +121,41 @@ pub fn clean_line(raw: &[u8], scratch: &mut Vec<u8>, out: &mut String) -> bool {
     if b.starts_with(&[0xef, 0xbb, 0xbf]) {
         b = &b[3..];
     }
+    out.clear();
+    if !has_control(b) {
+        // The common line: nothing to strip, so no copy through `scratch`.
+        push_trimmed(b, out);
+        return had_ts;
+    }
     scratch.clear();
     strip_ansi(b, scratch);
-    while scratch.last().is_some_and(|c| c.is_ascii_whitespace()) {
-        scratch.pop();
-    }
-    out.clear();
-    match std::str::from_utf8(scratch) {
-        Ok(s) => out.push_str(s),
-        Err(_) => out.push_str(&String::from_utf8_lossy(scratch)),
-    }
+    push_trimmed(scratch, out);
     had_ts
+}
+
+/// Does `b` hold a control byte (`< 0x20` or `0x7f`, tab included)?
+/// Branch-free over the bytes, so the compiler vectorises it.
+#[inline]
+fn has_control(b: &[u8]) -> bool {
+    b.iter()
+        .fold(false, |acc, &c| acc | (c < 0x20) | (c == 0x7f))
+}
+
+/// Append `b` without trailing ASCII whitespace to `out`, decoding UTF-8
+/// lossily.
+#[inline]
+fn push_trimmed(mut b: &[u8], out: &mut String) {
+    while let [rest @ .., last] = b {
+        if last.is_ascii_whitespace() {
+            b = rest;
+        } else {
+            break;
+        }
+    }
+    match std::str::from_utf8(b) {
+        Ok(s) => out.push_str(s),
+        Err(_) => out.push_str(&String::from_utf8_lossy(b)),
+    }
 }
 
 #[cfg(test)]
@@ -150,5 +174,14 @@ mod tests {
         assert_eq!(o, "hello");
         clean_line(b"a\x1b]8;;http://x\x07b\x1b(Bc\xff", &mut s, &mut o);
         assert_eq!(o, "abc\u{fffd}");
+        // the fast path (no control bytes) and the slow one agree
+        clean_line(
+            b"2026-06-21T05:34:54.5Z  plain \xc3\xa9 text \xff  ",
+            &mut s,
+            &mut o,
+        );
+        assert_eq!(o, " plain \u{e9} text \u{fffd}");
+        clean_line(b"tab\there  \t", &mut s, &mut o);
+        assert_eq!(o, "tab\there");
     }
 }

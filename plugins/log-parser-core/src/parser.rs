@@ -228,10 +228,11 @@ impl Parser {
             self.gh = true;
         }
         self.process(&line);
-        // keep the line in the ring
+        // keep the line in the ring: swap buffers rather than copy
         let slot = (self.line_no as usize) % RING;
-        self.ring[slot].clear();
-        self.ring[slot].push_str(cut(&line, 1024));
+        let keep = cut(&line, 1024).len();
+        line.truncate(keep);
+        std::mem::swap(&mut self.ring[slot], &mut line);
         self.line = line;
         // reuse buffers
         let mut raw = raw;
@@ -258,7 +259,10 @@ impl Parser {
         if self.format.is_none() && ln <= 200 {
             self.sniff(s);
         }
-        if self.junit.is_none() && s.contains("<testsuite") {
+        if self.junit.is_none()
+            && memchr::memchr(b'<', s.as_bytes()).is_some()
+            && s.contains("<testsuite")
+        {
             self.junit = Some(Junit::default());
         }
         if let Some(j) = self.junit.as_mut() {
