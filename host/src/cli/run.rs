@@ -100,6 +100,18 @@ pub fn owner_repo_from_remote(url: &str) -> Option<(String, String)> {
     (!owner.is_empty() && !repo.is_empty()).then_some((owner, repo))
 }
 
+/// The report and PR title: the prompt's first line, cut at a word boundary
+/// to at most 72 characters.
+fn title(prompt: &str) -> String {
+    let line = prompt.lines().next().unwrap_or_default().trim();
+    if line.chars().count() <= 72 {
+        return line.to_string();
+    }
+    let cut: String = line.chars().take(71).collect();
+    let at = cut.rfind(' ').filter(|&i| i > 20).unwrap_or(cut.len());
+    format!("{}…", cut[..at].trim_end_matches([',', ';', ':', ' ']))
+}
+
 fn input_facts(info: &Info) -> InputFacts {
     let (source, url) = match &info.logs {
         LogSource::Url(u) => ("url".to_string(), Some(u.clone())),
@@ -142,14 +154,7 @@ pub fn run(env: &Env, a: RunArgs) -> anyhow::Result<ExitCode> {
     let mut rep = Report {
         schema: report::SCHEMA,
         status: Status::Failed,
-        title: info
-            .prompt
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .chars()
-            .take(72)
-            .collect(),
+        title: title(&info.prompt),
         started: stamp,
         total_seconds: 0.0,
         input: input_facts(&info),
@@ -497,6 +502,18 @@ fn finish(
 #[cfg(test)]
 mod tests {
     use super::owner_repo_from_remote;
+
+    #[test]
+    fn titles_cut_at_words() {
+        assert_eq!(super::title("short\nmore"), "short");
+        let t = super::title(
+            "test_total fails on CI: totals are off by a fraction of a cent; round them to cents",
+        );
+        assert_eq!(
+            t,
+            "test_total fails on CI: totals are off by a fraction of a cent; round…"
+        );
+    }
 
     #[test]
     fn remotes() {

@@ -3,26 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-/// A short, file-name-safe slug from free text: lowercase words joined by `-`.
+/// A short, file-name-safe slug from free text (the same rule as branch
+/// names: lowercase letters, digits and single dashes, at most 40 characters).
 pub fn slug(text: &str) -> String {
-    let mut out = String::new();
-    for word in text
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if out.len() + word.len() + 1 > 40 {
-            break;
-        }
-        if !out.is_empty() {
-            out.push('-');
-        }
-        out.push_str(&word.to_ascii_lowercase());
-    }
-    if out.is_empty() {
-        "failure".into()
-    } else {
-        out
-    }
+    crate::git::slugify(text)
 }
 
 /// Local time stamp `YYYY-MM-DD_HH-MM-SS` (UTC when the offset is unknown).
@@ -120,7 +104,7 @@ mod tests {
             slug("Fix the Rounding in test_total!"),
             "fix-the-rounding-in-test-total"
         );
-        assert_eq!(slug("¿?"), "failure");
+        assert_eq!(slug("¿?"), "ci-failure");
         assert!(slug(&"word ".repeat(50)).len() <= 40);
     }
 
