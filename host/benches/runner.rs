@@ -15,7 +15,13 @@ const PARALLEL: u32 = 2;
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let spec = BatchSpec {
-        spec: Spec { program: "true".into(), args: vec![], cwd: String::new(), env: vec![], timeout: Duration::from_secs(10) },
+        spec: Spec {
+            program: "true".into(),
+            args: vec![],
+            cwd: String::new(),
+            env: vec![],
+            timeout: Duration::from_secs(10),
+        },
         runs: RUNS,
         parallel: PARALLEL,
         budget: Duration::from_secs(600),
@@ -24,7 +30,9 @@ fn bench(c: &mut Criterion) {
         stop_on_pass: false,
     };
     let mut g = c.benchmark_group("runner");
-    g.throughput(Throughput::Elements(RUNS as u64)).sample_size(10).measurement_time(Duration::from_secs(20));
+    g.throughput(Throughput::Elements(RUNS as u64))
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
     g.bench_function("xargs", |b| {
         b.iter(|| {
             let st = Command::new("sh")

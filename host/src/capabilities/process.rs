@@ -168,7 +168,11 @@ pub fn run(
     let mut timed_out = false;
     let status = loop {
         let left = spec.timeout.saturating_sub(started.elapsed());
-        let slice = if cancel.is_some() { left.min(Duration::from_millis(50)) } else { left };
+        let slice = if cancel.is_some() {
+            left.min(Duration::from_millis(50))
+        } else {
+            left
+        };
         match rx.recv_timeout(slice) {
             Ok(st) => break st.ok(),
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break None,
