@@ -38,6 +38,10 @@ pub struct ReproduceOpts {
     /// The coding agent: claude, codex, aider or manual.
     #[arg(long, value_name = "NAME")]
     pub agent: Option<String>,
+    /// GitHub API base [default: GITHUB_API_URL, else https://api.github.com, or
+    /// https://HOST/api/v3 for a GitHub Enterprise Server run URL].
+    #[arg(long, value_name = "URL")]
+    pub github_api_url: Option<String>,
     /// A custom agent command; placeholders {prompt_file}, {prompt}, {workdir}, {budget_secs}.
     #[arg(long, value_name = "TEMPLATE", conflicts_with = "agent")]
     pub agent_cmd: Option<String>,
@@ -99,18 +103,17 @@ pub struct Reproduced {
 pub fn collect_logs(
     info: &Info,
     failure_dir: &std::path::Path,
-    env: &Env,
+    o: &ReproduceOpts,
 ) -> anyhow::Result<Vec<PathBuf>> {
     match &info.logs {
         LogSource::RawLogs(text) => Ok(vec![parse::save_raw(failure_dir, text)?]),
         LogSource::Url(url) => {
             let _span = tracing::info_span!("phase.fetch").entered();
-            let _ = env;
             let web = crate::config::info::RunUrl::parse(url)
                 .map_err(super::UsageError)?
                 .web_base;
             let gh = crate::github::Blocking::new(crate::github::ClientConfig::from_env(
-                None,
+                o.github_api_url.as_deref(),
                 Some(&web),
             ))?;
             let fetched = gh.fetch_logs(url, failure_dir)?;
@@ -145,7 +148,7 @@ pub fn reproduce_phase(
         failure_dir.join("info.json"),
         serde_json::to_vec_pretty(info)?,
     )?;
-    let logs = collect_logs(info, &failure_dir, env)?;
+    let logs = collect_logs(info, &failure_dir, o)?;
     let parsed = if logs.is_empty() {
         None
     } else {

@@ -41,9 +41,6 @@ pub struct RunArgs {
     /// The GitHub repository for the PR, OWNER/REPO [default: from the run URL or the remote URL].
     #[arg(long, value_name = "OWNER/REPO")]
     pub github_repo: Option<String>,
-    /// GitHub API base [default: GITHUB_API_URL, else https://api.github.com].
-    #[arg(long, value_name = "URL")]
-    pub github_api_url: Option<String>,
     /// Open a normal PR when the repository refuses drafts.
     #[arg(long)]
     pub allow_non_draft: bool,
@@ -418,7 +415,7 @@ pub fn run(env: &Env, a: RunArgs) -> anyhow::Result<ExitCode> {
     rep.status = Status::Success;
     let body_report = report::render(&rep);
     let cfg = crate::github::ClientConfig::from_env(
-        a.github_api_url.as_deref(),
+        a.opts.github_api_url.as_deref(),
         host.as_ref().map(|h| h.web_base.as_str()),
     );
     let pr = crate::github::Blocking::new(cfg).and_then(|gh| {
