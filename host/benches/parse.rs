@@ -62,7 +62,7 @@ fn generate(path: &Path) -> std::io::Result<u64> {
     let mut i = 0u64;
     let mut step = 0;
     while written.get() < TARGET_BYTES {
-        if i % 200_000 == 0 {
+        if i.is_multiple_of(200_000) {
             step += 1;
             put(
                 &mut w,
