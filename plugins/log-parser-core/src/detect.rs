@@ -301,9 +301,44 @@ pub fn travis_exit(t: &str) -> Option<(&str, &str)> {
     None
 }
 
+/// Strips a leading clock-time stamp as task runners print it (gulp, grunt:
+/// `[12:00:01] `, `[12:00:01.123] `). Other brackets (`[ERROR]`) are kept.
 fn strip_bracket_prefix(t: &str) -> &str {
-    // "[ERROR] " / "[error] " / "[12:00:01] " prefixes
-    t
+    let Some(r) = t.strip_prefix('[') else {
+        return t;
+    };
+    let Some(end) = r.find(']') else {
+        return t;
+    };
+    let stamp = &r[..end];
+    let clock = stamp.len() >= 5
+        && stamp.as_bytes()[0].is_ascii_digit()
+        && stamp.bytes().filter(|&b| b == b':').count() >= 2
+        && stamp
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b':' || b == b'.');
+    if clock { r[end + 1..].trim_start() } else { t }
+}
+
+/// A shell's own runtime error: `script.sh: line 12: cd: dir: No such file
+/// or directory`, `./run: line 3: foo: command not found`.
+fn shell_error(t: &str) -> bool {
+    let Some(p) = t.find(": line ") else {
+        return false;
+    };
+    if p == 0 || t[..p].contains(' ') {
+        return false;
+    }
+    let r = &t[p + 7..];
+    let digits = r.bytes().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || !r[digits..].starts_with(": ") {
+        return false;
+    }
+    let msg = &r[digits + 2..];
+    msg.ends_with("No such file or directory")
+        || msg.ends_with("command not found")
+        || msg.ends_with("Permission denied")
+        || msg.contains("syntax error")
 }
 
 /// Recognise one cleaned line. `s` is the whole line, with indentation.
@@ -313,8 +348,6 @@ pub fn detect(s: &str, ctx: &mut Ctx) -> Option<Hit> {
     if t.is_empty() {
         return None;
     }
-    let t = strip_bracket_prefix(t);
-
     // ---------- CI consequences and timeouts ----------
     if let Some(r) = t.strip_prefix("The command \"") {
         if let Some(p) = r.rfind("\" exited with ") {
@@ -386,7 +419,9 @@ pub fn detect(s: &str, ctx: &mut Ctx) -> Option<Hit> {
     }
 
     // ---------- Compilers ----------
-    if let Some(h) = detect_compile(t, ind, ctx) {
+    // Task runners stamp their own messages with a clock time; the compiler
+    // and tool messages they relay are recognised behind it.
+    if let Some(h) = detect_compile(strip_bracket_prefix(t), ind, ctx) {
         return Some(h);
     }
 
@@ -2395,6 +2430,14 @@ fn detect_generic(t: &str, ind: usize) -> Option<Hit> {
             Hit::new(Kind::Timeout, 60.0, t)
                 .fam(Fam::Other)
                 .style(Style::Single(3)),
+        );
+    }
+    if shell_error(t) {
+        return Some(
+            Hit::new(Kind::Unknown, 32.0, t)
+                .fw("shell")
+                .fam(Fam::Generic)
+                .style(Style::Single(2)),
         );
     }
     // Generic "error:" shapes

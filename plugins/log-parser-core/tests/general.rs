@@ -80,3 +80,27 @@ fn introducer_line_takes_its_message_and_cmake_block() {
     let (s, e, _) = first(log);
     assert_eq!((s, e), (2, 5));
 }
+
+#[test]
+fn shell_runtime_error_is_a_failure_even_without_an_exit_line() {
+    let log = "$ ./ci/setup.sh\nDownloading toolchain\nsaved [100/100]\n\n\
+./ci/setup.sh: line 42: cd: ./ci/tools: No such file or directory\n\n";
+    let (s, e, m) = first(log);
+    assert!(s <= 5 && e >= 5, "{s}-{e}");
+    assert!(m.contains("No such file or directory"), "{m}");
+    // a sentence that merely mentions a line number is not one
+    let r = parse_bytes(b"see notes: line 4: all good\n");
+    assert!(r.failures.is_empty());
+}
+
+#[test]
+fn task_runner_clock_stamps_do_not_hide_task_errors() {
+    let log = "$ npm test\n\n> gulp\n\n[02:22:53] Using gulpfile ~/proj/gulpfile.js\n\
+[02:22:53] Task never defined: default\n\
+[02:22:53] To list available tasks, try running: gulp --tasks\n\
+npm ERR! Test failed.  See above for more details.\n\n\
+The command \"npm test\" exited with 1.\n";
+    let (s, e, m) = first(log);
+    assert!(s <= 6 && e >= 6, "{s}-{e}");
+    assert!(m.contains("Task never defined"), "{m}");
+}
