@@ -190,6 +190,8 @@ pub struct Ctx {
     pub maven_class: Option<String>,
     pub xc_failed: Vec<String>,
     pub line_no: u64,
+    /// Line of the last numbered minitest `N) Failure:` header.
+    pub minitest_item: u64,
     /// Set by a recogniser that consumed a line as state (a section header).
     pub stop: bool,
 }
@@ -208,6 +210,7 @@ impl Ctx {
             maven_class: None,
             xc_failed: Vec::new(),
             line_no: 0,
+            minitest_item: 0,
             stop: false,
         }
     }
@@ -286,6 +289,7 @@ pub const KEYWORDS: &[&str] = &[
     "never defined",
     "standard: ",
     "an error occurred",
+    "#test",
 ];
 
 /// `The command "X" exited with N.` / `... failed and exited with N during .`:
@@ -863,6 +867,7 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
                 }
             }
             if item == "Failure:" || item == "Error:" {
+                ctx.minitest_item = ctx.line_no;
                 return Some(
                     Hit::new(Kind::TestFailure, 86.0, t)
                         .fw("minitest")
@@ -942,6 +947,25 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
             h.file = Some(file.to_string());
             h.line = line;
             return Some(h);
+        }
+    }
+    // minitest 5 detail: "Failure:" / "Error:" then
+    // "FooTest#test_bar [test/foo_test.rb:12]:" and the message up to a blank
+    if let Some((name, file, line)) = minitest_id(t) {
+        // a numbered `N) Failure:` header already opened this failure
+        let numbered = ctx.minitest_item > 0 && ctx.line_no == ctx.minitest_item + 1;
+        if ind == 0 && !numbered {
+            return Some(
+                Hit::new(Kind::TestFailure, 86.0, t)
+                    .fw("minitest")
+                    .test(name)
+                    .loc(file, line)
+                    .header()
+                    .fam(Fam::Test)
+                    .style(Style::Until(Term::Blank))
+                    .before(1)
+                    .weak(),
+            );
         }
     }
     // minitest/rails rerun line "bin/rails test test/a_test.rb:12"
@@ -1420,6 +1444,18 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
     }
     let _ = s;
     None
+}
+
+/// `FooTest#test_bar [test/foo_test.rb:12]:` -> (`FooTest#test_bar`, file, line).
+fn minitest_id(t: &str) -> Option<(&str, &str, u32)> {
+    let r = t.strip_suffix("]:")?;
+    let (name, loc) = r.split_once(" [")?;
+    let (class, test) = name.split_once('#')?;
+    if class.is_empty() || class.contains(' ') || !test.starts_with("test") || test.contains(' ') {
+        return None;
+    }
+    let (file, line) = loc.rsplit_once(':')?;
+    Some((name, file, line.parse().ok()?))
 }
 
 fn unittest_id(r: &str) -> Option<(&str, &str)> {

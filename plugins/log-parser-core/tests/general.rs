@@ -104,3 +104,21 @@ The command \"npm test\" exited with 1.\n";
     assert!(s <= 6 && e >= 6, "{s}-{e}");
     assert!(m.contains("Task never defined"), "{m}");
 }
+
+#[test]
+fn minitest5_failure_block_outranks_its_rerun_line() {
+    let log = "Run options: --seed 1\n\n# Running:\n\n..F.\n\nFailure:\n\
+Shop::CartTest#test_totals_add_up [/src/test/cart_test.rb:41]:\n\
+Expected 3 to equal 4.\n\n\
+rails test test/cart_test.rb:38\n\n\
+4 runs, 4 assertions, 1 failures, 0 errors, 0 skips\nrake aborted!\n";
+    let r = parse_bytes(log.as_bytes());
+    let f = r.failures.first().expect("a failure");
+    assert_eq!(f.test.as_deref(), Some("Shop::CartTest#test_totals_add_up"));
+    assert!(
+        f.excerpt.start_line <= 8 && f.excerpt.end_line >= 9,
+        "{}-{}",
+        f.excerpt.start_line,
+        f.excerpt.end_line
+    );
+}
