@@ -290,6 +290,7 @@ pub const KEYWORDS: &[&str] = &[
     "standard: ",
     "an error occurred",
     "#test",
+    "] (x) ",
 ];
 
 /// `The command "X" exited with N.` / `... failed and exited with N during .`:
@@ -445,6 +446,24 @@ pub fn detect(s: &str, ctx: &mut Ctx) -> Option<Hit> {
 
 fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
     let b = t.as_bytes();
+    // Vader (Vim): "(12/40) [EXECUTE] (X) message" marks a failed block.
+    match vader_step(t) {
+        Some(Some(msg)) => {
+            return Some(
+                Hit::new(Kind::TestFailure, 80.0, msg)
+                    .fw("vader")
+                    .header()
+                    .fam(Fam::Test)
+                    .style(Style::Single(2)),
+            );
+        }
+        // a passing step: its title may say "error" or "failed"
+        Some(None) => {
+            ctx.stop = true;
+            return None;
+        }
+        None => {}
+    }
     // Section headers.
     if ind <= 4 {
         if let Some((n, rest)) = leading_num(t) {
@@ -1456,6 +1475,27 @@ fn minitest_id(t: &str) -> Option<(&str, &str, u32)> {
     }
     let (file, line) = loc.rsplit_once(':')?;
     Some((name, file, line.parse().ok()?))
+}
+
+/// A Vader step line `(12/40) [EXECUTE] title`: `Some(Some(message))` for a
+/// failed one (`(12/40) [EXECUTE] (X) message`), `Some(None)` for another.
+fn vader_step(t: &str) -> Option<Option<&str>> {
+    let r = t.strip_prefix('(')?;
+    let (count, r) = r.split_once(") [")?;
+    let (a, b) = count.split_once('/')?;
+    // counts are right-aligned: "( 8/139)"
+    let num = |x: &str| {
+        let x = x.trim_start();
+        !x.is_empty() && x.bytes().all(|c| c.is_ascii_digit())
+    };
+    if !num(a) || !num(b) {
+        return None;
+    }
+    let (step, r) = r.split_once("] ")?;
+    if step.is_empty() || !step.trim().bytes().all(|c| c.is_ascii_uppercase()) {
+        return None;
+    }
+    Some(r.strip_prefix("(X) "))
 }
 
 fn unittest_id(r: &str) -> Option<(&str, &str)> {

@@ -122,3 +122,37 @@ rails test test/cart_test.rb:38\n\n\
         f.excerpt.end_line
     );
 }
+
+#[test]
+fn vader_failed_block_is_the_failure() {
+    let log = "Starting Vader: 1 suite(s), 3 case(s)\n\
+  Starting Vader: test/main.vader\n\
+    (1/3) [EXECUTE] Error messages are shown\n\
+    (2/3) [EXECUTE] (X) Vim(call):E121: Undefined variable: g:foo\n\
+      > /tmp/vader/12, line 3\n\
+    ( 3/3) [EXECUTE] Handles failed hooks\n\
+  Success/Total: 2/3\n\
+Success/Total: 2/3 (assertions: 4/4)\n\n\
+The command \"test/run\" exited with 1.\n";
+    let r = parse_bytes(log.as_bytes());
+    let f = r.failures.first().expect("a failure");
+    assert_eq!(f.framework.as_deref(), Some("vader"));
+    assert!(
+        f.excerpt.start_line <= 4 && f.excerpt.end_line >= 4,
+        "{}-{}",
+        f.excerpt.start_line,
+        f.excerpt.end_line
+    );
+    assert!(f.message.contains("E121"), "{}", f.message);
+    // passing steps whose titles say "error" or "failed" are not failures
+    assert!(
+        r.failures
+            .iter()
+            .all(|f| !f.message.contains("Error messages"))
+    );
+    assert!(
+        r.failures
+            .iter()
+            .all(|f| !f.message.contains("failed hooks"))
+    );
+}
