@@ -583,3 +583,67 @@ fn a_spent_budget_ends_partial_with_the_attempt_saved() {
     assert!(!p.origin_branches().contains("fix/"));
     assert_untouched(&p, &before);
 }
+
+#[test]
+fn intermittent_failure_to_a_pr_with_a_statistical_claim() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let api = rt.block_on(MockServer::start());
+    pr_server_mount(&rt, &api);
+    let p = Project::new(&[
+        ("tests/test_flaky.py", FLAKY_TEST),
+        ("pytest.ini", PYTEST_INI),
+    ]);
+    let before = p.snapshot();
+    // The agent removes the race: the test joins the worker before asserting.
+    let script = p.tmp.path().join("agent-race.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nset -e\ncd \"$1\"\nsed -i 's/    time.sleep(0.0018)/    t.join()/' tests/test_flaky.py\n\
+         printf 'Root cause: the test read the result before joining the worker thread.\\n' > CIFIX_NOTES.md\n",
+    )
+    .unwrap();
+    let info = write_info(
+        &p,
+        json!({"deterministic": false, "prompt": "test_worker_finishes_in_time is flaky", "existing-test-path": "tests/test_flaky.py"}),
+    );
+    let cmd = format!("sh {} {{workdir}}", script.display());
+    let o = cifix(
+        &p,
+        &[
+            "run",
+            "--json",
+            "--info",
+            info.to_str().unwrap(),
+            "--agent-cmd",
+            &cmd,
+            "--flake-rate",
+            "0.05",
+            "--github-repo",
+            "acme/shop",
+            "--github-api-url",
+            &api.uri(),
+        ],
+        &[("GITHUB_TOKEN", "ghp_test")],
+    );
+    let v = json_out(&o);
+    // The race fails ≥10% of runs: 59 runs (sized for 5%) miss it with probability < 0.2%.
+    assert_eq!(v["status"], "success", "{}", show(&o));
+    let md = std::fs::read_to_string(v["report"].as_str().unwrap()).unwrap();
+    assert!(
+        md.contains("the failure rate is below") && md.contains("with 95% confidence"),
+        "{md}"
+    );
+    eprintln!(
+        "{}",
+        md.lines()
+            .find(|l| l.contains("Verified"))
+            .unwrap_or_default()
+    );
+    let branch = branch_of(&v);
+    assert!(
+        origin_file(&p, &branch, "tests/test_flaky.py")
+            .unwrap()
+            .contains("t.join()\n    ok = result")
+    );
+    assert_clone(&p, &before, true);
+}
