@@ -647,3 +647,85 @@ fn intermittent_failure_to_a_pr_with_a_statistical_claim() {
     );
     assert_clone(&p, &before, true);
 }
+
+/// A cargo test log as GitHub Actions shows it.
+fn cargo_log() -> String {
+    let lines = [
+        "##[group]Run cargo test",
+        "cargo test",
+        "##[endgroup]",
+        "   Compiling adder v0.1.0 (/home/runner/work/adder/adder)",
+        "    Finished `test` profile [unoptimized + debuginfo] target(s) in 1.02s",
+        "     Running unittests src/lib.rs (target/debug/deps/adder-1c2f3e4d5a6b7c8d)",
+        "",
+        "running 2 tests",
+        "test tests::adds_small ... ok",
+        "test tests::adds_large ... FAILED",
+        "",
+        "failures:",
+        "",
+        "---- tests::adds_large stdout ----",
+        "",
+        "thread 'tests::adds_large' panicked at src/lib.rs:12:9:",
+        "assertion `left == right` failed",
+        "  left: 4294967294",
+        " right: 8589934590",
+        "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace",
+        "",
+        "failures:",
+        "    tests::adds_large",
+        "",
+        "test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s",
+        "",
+        "error: test failed, to rerun pass `--lib`",
+        "##[error]Process completed with exit code 101.",
+    ];
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("2026-06-21T06:00:{:02}.0000000Z {l}\n", i % 60))
+        .collect()
+}
+
+#[test]
+fn deterministic_rust_failure_reproduces_with_cargo_test() {
+    let p = Project::new(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"adder\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+        ),
+        (
+            "src/lib.rs",
+            "pub fn add(a: u32, b: u32) -> u32 {\n    a.wrapping_add(b)\n}\n\n#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn adds_large() {\n        let (a, b) = (u32::MAX, u32::MAX);\n        assert_eq!(add(a, b) as u64, a as u64 + b as u64);\n    }\n\n    #[test]\n    fn adds_small() {\n        assert_eq!(add(1, 2), 3);\n    }\n}\n",
+        ),
+    ]);
+    let before = p.snapshot();
+    let info = write_info(
+        &p,
+        json!({"deterministic": true, "prompt": "adds_large overflows", "raw-logs": cargo_log()}),
+    );
+    let o = cifix(
+        &p,
+        &["reproduce", "--json", "--info", info.to_str().unwrap()],
+        &[(
+            "CARGO_TARGET_DIR",
+            p.tmp.path().join("target").to_str().unwrap(),
+        )],
+    );
+    let v = json_out(&o);
+    assert_eq!(v["reproduced"], true, "{}", show(&o));
+    assert_eq!(v["command"][0], "cargo");
+    assert!(
+        v["command"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a.as_str().unwrap().contains("adds_large")),
+        "{v}"
+    );
+    assert_eq!(
+        (v["runs"].as_u64(), v["failures"].as_u64()),
+        (Some(3), Some(3))
+    );
+    assert_untouched(&p, &before);
+}
