@@ -120,6 +120,11 @@ fn suggest(unknown: &str) -> Option<&'static str> {
 /// Parse and validate `info.json` text. `file` labels errors; `repo` is
 /// where `existing-test-path` is resolved.
 pub fn parse(text: &str, file: &str, repo: &Path) -> Result<Info, InfoError> {
+    from_map(&parse_object(text, file)?, file, repo)
+}
+
+/// The JSON object in `text`, or the error naming the line and column.
+fn parse_object(text: &str, file: &str) -> Result<Map<String, Value>, InfoError> {
     let value: Value = serde_json::from_str(text).map_err(|e| InfoError::Json {
         file: file.into(),
         line: e.line(),
@@ -131,10 +136,10 @@ pub fn parse(text: &str, file: &str, repo: &Path) -> Result<Info, InfoError> {
             .unwrap_or_default()
             .to_string(),
     })?;
-    let Value::Object(map) = value else {
-        return Err(InfoError::NotObject { file: file.into() });
-    };
-    from_map(&map, file, repo)
+    match value {
+        Value::Object(map) => Ok(map),
+        _ => Err(InfoError::NotObject { file: file.into() }),
+    }
 }
 
 /// Validate fields already gathered into a JSON object (from a file, flags or both).
@@ -355,21 +360,7 @@ pub fn load(
                 file: label.clone(),
                 source: e,
             })?;
-            let value: Value = serde_json::from_str(&text).map_err(|e| InfoError::Json {
-                file: label.clone(),
-                line: e.line(),
-                column: e.column(),
-                msg: e
-                    .to_string()
-                    .split(" at line")
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
-            })?;
-            match value {
-                Value::Object(m) => (m, label),
-                _ => return Err(InfoError::NotObject { file: label }),
-            }
+            (parse_object(&text, &label)?, label)
         }
         None => (Map::new(), "flags".to_string()),
     };
