@@ -264,7 +264,7 @@ pub fn fix(
     let _ = std::fs::remove_file(&notes_path);
     let mut regression = None;
     let mut changed_files = Vec::new();
-    if end == FixEnd::Verified {
+    let worktree = if end == FixEnd::Verified {
         if let Some(cmd) = nearby(&repro.command) {
             let spec = Spec {
                 program: cmd[0].clone(),
@@ -319,17 +319,7 @@ pub fn fix(
             commits.push(oid.to_string()[..10].to_string());
             changed_files.retain(|f| !added.iter().any(|a| a.display().to_string() == *f));
         }
-        Ok(FixResult {
-            end,
-            attempts,
-            claim,
-            changed_files,
-            commits,
-            root_cause,
-            regression,
-            worktree: Some(wt),
-            log,
-        })
+        Some(wt)
     } else {
         // Keep what the agent did for the user, then drop the branch.
         if any_change {
@@ -348,18 +338,19 @@ pub fn fix(
         }
         wt.abandon()?;
         log.push("the fix branch and its worktree were removed".into());
-        Ok(FixResult {
-            end,
-            attempts,
-            claim,
-            changed_files,
-            commits,
-            root_cause,
-            regression,
-            worktree: None,
-            log,
-        })
-    }
+        None
+    };
+    Ok(FixResult {
+        end,
+        attempts,
+        claim,
+        changed_files,
+        commits,
+        root_cause,
+        regression,
+        worktree,
+        log,
+    })
 }
 
 /// Files changed since `base` in the worktree's HEAD.

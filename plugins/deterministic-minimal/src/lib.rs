@@ -213,14 +213,18 @@ impl Guest for DeterministicMinimal {
             Level::Info,
             &format!("trying `{}` {REPRO_RUNS} times", argv.join(" ")),
         );
-        let mut t = tally(&process::run_batch(&batch(
-            &argv,
-            "",
-            REPRO_RUNS,
-            &ctx,
-            expect.clone(),
-            true,
-        ))?);
+        // Run the candidate until it passes once, at most REPRO_RUNS times.
+        let attempt = |argv: &[String]| -> Result<Tally, Error> {
+            Ok(tally(&process::run_batch(&batch(
+                argv,
+                "",
+                REPRO_RUNS,
+                &ctx,
+                expect.clone(),
+                true,
+            ))?))
+        };
+        let mut t = attempt(&argv)?;
         let mut reproduced = t.expected == REPRO_RUNS;
         if !reproduced && !matches!(source, Source::AgentTest) {
             log(
@@ -230,14 +234,7 @@ impl Guest for DeterministicMinimal {
             if let Ok(a) = agent_test(&ctx) {
                 argv = a;
                 source = Source::AgentTest;
-                t = tally(&process::run_batch(&batch(
-                    &argv,
-                    "",
-                    REPRO_RUNS,
-                    &ctx,
-                    expect.clone(),
-                    true,
-                ))?);
+                t = attempt(&argv)?;
                 reproduced = t.expected == REPRO_RUNS;
             }
         }
