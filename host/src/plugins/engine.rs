@@ -16,6 +16,10 @@ pub fn engine() -> &'static Engine {
         cfg.wasm_component_model(true)
             .epoch_interruption(true)
             .max_wasm_stack(1 << 20);
+        if std::env::var_os("CIFIX_WASM_PERFMAP").is_some() {
+            // `perf record` can then name plugin functions (/tmp/perf-PID.map)
+            cfg.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         let engine = Engine::new(&cfg).expect("wasmtime engine configuration is valid");
         let weak = engine.weak();
         std::thread::Builder::new()

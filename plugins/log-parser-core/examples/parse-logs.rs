@@ -1,4 +1,4 @@
-//! `parse-logs FILE [--json] [--lf-lines]`: run the failure finder over a log file and print
+//! `parse-logs FILE [--json] [--lf-lines] [--no-fast-skip]`: run the failure finder over a log file and print
 //! the report (JSON with `--json`, a short summary otherwise). The first
 //! argument (a subcommand name such as `parse-logs`) is ignored when present.
 
@@ -16,6 +16,7 @@ fn main() {
     // numbers by `\n` only.
     let opts = cifix_logparse::Options {
         cr_newlines: !args.iter().any(|a| a == "--lf-lines"),
+        fast_skip: !args.iter().any(|a| a == "--no-fast-skip"),
         ..cifix_logparse::Options::default()
     };
     let mut parser = cifix_logparse::Parser::new(opts);

@@ -538,7 +538,8 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
     // pytest: ____ test_name ____ (also "____ ERROR collecting x ____")
     if b.len() > 8 && t.starts_with("___") && t.ends_with("___") {
         let name = t.trim_matches('_').trim();
-        if !name.is_empty() && !name.contains("___") {
+        // a name, not a banner of underscores and dots
+        if name.bytes().any(|c| c.is_ascii_alphanumeric()) && !name.contains("___") {
             if let Some(what) = name.strip_prefix("ERROR collecting ") {
                 return Some(
                     Hit::new(Kind::CompileError, 86.0, name)
@@ -1327,6 +1328,16 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
             );
         }
     }
+    if t.starts_with("Dubious, test returned") {
+        // the test file's progress line, cut short by its output, is above
+        return Some(
+            Hit::new(Kind::TestFailure, 66.0, t)
+                .fw("tap")
+                .fam(Fam::Test)
+                .style(Style::Single(2))
+                .before(1),
+        );
+    }
     if t.contains(" Dubious, test returned") || (t.contains(" Failed ") && t.contains(" subtests"))
     {
         let file = t.split(' ').next().unwrap_or("");
@@ -1420,6 +1431,32 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
                 .style(Style::Indented)
                 .weak(),
         );
+    }
+    // Karma: "Chrome 75.0.3770 (Linux 0.0.0) Suite does x FAILED", "... ERROR"
+    if let Some(rest) = karma_browser(t) {
+        if rest.starts_with("LOG:") || rest.starts_with("WARN:") || rest.starts_with("INFO:") {
+            // the page's console output, not a result
+            ctx.stop = true;
+            return None;
+        }
+        let name = rest.strip_suffix(" FAILED").map(str::trim);
+        if name.is_some() || rest == "ERROR" {
+            let mut h = Hit::new(Kind::TestFailure, 80.0, t)
+                .fw("karma")
+                .header()
+                .fam(Fam::Test)
+                .style(Style::Indented)
+                .weak();
+            if let Some(n) = name.filter(|n| !n.is_empty()) {
+                h = h.test(n);
+            }
+            return Some(h);
+        }
+    }
+    // a passing row, "name:   OK (0.3s)": its title may say "error" or "fail"
+    if pass_row(t) {
+        ctx.stop = true;
+        return None;
     }
     // Result tables: "suite/name            ERROR"
     for word in ["ERROR", "FAILED", "FAIL", "FAILURE"] {
@@ -2174,9 +2211,17 @@ fn detect_env(t: &str, ind: usize) -> Option<Hit> {
                 .style(Style::Single(12)),
         );
     }
-    if t.starts_with("error Command failed with exit code")
-        || t.starts_with("info Visit https://yarnpkg.com")
-    {
+    if t.starts_with("error Command failed with exit code") {
+        // the tail of the failed script's output is just above
+        return Some(
+            Hit::new(Kind::Unknown, 8.0, t)
+                .fw("yarn")
+                .fam(Fam::Npm)
+                .style(Style::Single(0))
+                .before(4),
+        );
+    }
+    if t.starts_with("info Visit https://yarnpkg.com") {
         return Some(
             Hit::new(Kind::Unknown, 8.0, t)
                 .fw("yarn")
@@ -2516,6 +2561,9 @@ fn detect_generic(t: &str, ind: usize) -> Option<Hit> {
                 .style(Style::Single(2)),
         );
     }
+    if negated_error(t) {
+        return None;
+    }
     // Generic "error:" shapes
     let low_start = |p: &str| starts_ci(t, p);
     if low_start("error:")
@@ -2581,6 +2629,21 @@ fn detect_generic(t: &str, ind: usize) -> Option<Hit> {
     None
 }
 
+/// Every "error" on the line is denied: "should run without error:", "no
+/// errors", as test titles and progress lines say.
+fn negated_error(t: &str) -> bool {
+    let l = t.to_ascii_lowercase();
+    let mut any = false;
+    for (i, _) in l.match_indices("error") {
+        let before = &l[..i];
+        if !(before.ends_with("without ") || before.ends_with("no ")) {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
 /// "0 failed", "Failures: 0", "errors: 0" and the like.
 fn zero_count(t: &str) -> bool {
     let l = t.to_ascii_lowercase();
@@ -2643,6 +2706,39 @@ pub fn fail_row(t: &str) -> Option<&str> {
         }
     }
     None
+}
+
+/// What follows a Karma browser prefix, `Chrome 75.0.3770 (Mac OS X 10.13.6) `:
+/// a browser name, a dotted version and the platform in parentheses.
+fn karma_browser(t: &str) -> Option<&str> {
+    if !t.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return None;
+    }
+    let open = t.find(" (")?;
+    let (name, version) = t[..open].rsplit_once(' ')?;
+    let dotted = version.starts_with(|c: char| c.is_ascii_digit())
+        && version.contains('.')
+        && version.bytes().all(|c| c.is_ascii_digit() || c == b'.');
+    if !dotted || name.is_empty() {
+        return None;
+    }
+    let close = t[open..].find(") ")? + open;
+    Some(t[close + 2..].trim())
+}
+
+/// A passing result row: `name:   OK`, `name:   PASS (0.06s)` (the status
+/// set off by a colon and column padding, as hspec/tasty print it).
+pub fn pass_row(t: &str) -> bool {
+    let body = strip_duration_suffix(t);
+    ["OK", "PASS", "PASSED"].iter().any(|word| {
+        body.strip_suffix(word).is_some_and(|head| {
+            (head.ends_with("  ") || head.ends_with('\t'))
+                && head
+                    .trim_end()
+                    .strip_suffix(':')
+                    .is_some_and(|n| !n.trim().is_empty())
+        })
+    })
 }
 
 /// `3 problems (2 errors, 1 warning)`: the number of errors.

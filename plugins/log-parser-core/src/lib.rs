@@ -24,6 +24,7 @@ mod detect;
 mod junit;
 mod norm;
 mod parser;
+mod quiet;
 mod text;
 
 pub use norm::signature;

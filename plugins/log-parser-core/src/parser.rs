@@ -6,6 +6,7 @@ use crate::clean;
 use crate::detect::{self, Ctx, Fam, Hit, Role, Style, Term};
 use crate::junit::{JFail, Junit};
 use crate::norm;
+use crate::quiet;
 use crate::text::{all_of, cut, file_loc, has_ci, looks_like_path, shq};
 use crate::{Excerpt, Failure, Kind, Report};
 
@@ -30,6 +31,10 @@ pub struct Options {
     /// `\r` of a line is then taken as its visible text (progress-bar
     /// overwrites).
     pub cr_newlines: bool,
+    /// Skip runs of lines that cannot start or extend a failure without
+    /// cleaning them (default true). The report is the same either way;
+    /// false runs every line through the full path, which is slower.
+    pub fast_skip: bool,
 }
 
 impl Default for Options {
@@ -40,11 +45,14 @@ impl Default for Options {
             context_after: 40,
             max_line_bytes: 4096,
             cr_newlines: true,
+            fast_skip: true,
         }
     }
 }
 
 const RING: usize = 64;
+/// Lines at the start of a log in which its format is sniffed.
+const SNIFF_LINES: u64 = 200;
 const MAX_EXCERPT: usize = 50;
 const MAX_EXCERPT_BYTES: usize = 16 * 1024;
 
@@ -64,6 +72,8 @@ struct Cand {
     section: u32,
     adj: f64,
     best_msg: (u8, String),
+    /// Indentation of the hit line that started the block.
+    head_ind: usize,
 }
 
 impl Cand {
@@ -86,6 +96,19 @@ impl Cand {
     }
 }
 
+/// Travis brackets each step's command and output with `travis_time:start`
+/// and `travis_time:end` lines; a `$ ` line inside a bracket after the step's
+/// own command is echoed by that command, not a new step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Timer {
+    /// Outside a bracket (or no brackets in this log).
+    Off,
+    /// A bracket opened; its step's `$ ` line is next.
+    Started,
+    /// The step's command line was seen.
+    Running,
+}
+
 #[derive(PartialEq, Eq)]
 enum Decision {
     Take,
@@ -99,6 +122,10 @@ enum Decision {
 pub struct Parser {
     opts: Options,
     ac: AhoCorasick,
+    /// [`detect::KEYWORDS`] and other triggers, searched in raw lines.
+    raw_kw: quiet::Keywords,
+    /// The fast path stays off until this many lines are processed.
+    quiet_from: u64,
     // line splitting
     cur: Vec<u8>,
     prev_seg: Vec<u8>,
@@ -117,6 +144,8 @@ pub struct Parser {
     section: u32,
     section_start: u64,
     section_fail: Vec<(u32, bool)>,
+    /// Where the log is in a Travis `travis_time:start` .. `end` bracket.
+    timer: Timer,
     junit: Option<Junit>,
     jfails: Vec<JFail>,
     // candidates
@@ -137,9 +166,12 @@ impl Parser {
             .kind(Some(AhoCorasickKind::DFA))
             .build(detect::KEYWORDS)
             .expect("keyword automaton");
+        let raw_kw = quiet::Keywords::new(detect::KEYWORDS.iter().copied());
         Parser {
             opts,
             ac,
+            raw_kw,
+            quiet_from: 0,
             cur: Vec::new(),
             prev_seg: Vec::new(),
             cr_pending: false,
@@ -156,6 +188,7 @@ impl Parser {
             section: 0,
             section_start: 0,
             section_fail: Vec::new(),
+            timer: Timer::Off,
             junit: None,
             jfails: Vec::new(),
             open: None,
@@ -177,6 +210,17 @@ impl Parser {
                     self.carriage_return();
                 }
             }
+            if self.quiet() {
+                let at = chunk.len() - data.len();
+                let back = self.opts.context_before.min(RING - 2) + 1;
+                let skip = quiet::scan(&self.raw_kw, chunk, at, back, self.opts.max_line_bytes);
+                self.quiet_from = self.line_no + skip.hold;
+                self.line_no += skip.lines;
+                data = &data[skip.bytes..];
+                if data.is_empty() {
+                    break;
+                }
+            }
             match memchr::memchr2(b'\n', b'\r', data) {
                 None => {
                     self.append(data);
@@ -193,6 +237,22 @@ impl Parser {
                 }
             }
         }
+    }
+
+    /// May the next lines take the fast path? Only at a line start, with
+    /// nothing open and no state that reads plain lines (see [`quiet`]).
+    fn quiet(&self) -> bool {
+        self.opts.fast_skip
+            && self.line_no >= self.quiet_from
+            && self.line_no >= SNIFF_LINES
+            && self.cur.is_empty()
+            && self.prev_seg.is_empty()
+            && !self.cr_pending
+            && self.open.is_none()
+            && self.exit_open == 0
+            && self.junit.is_none()
+            && self.ctx.sect != detect::Sect::Ctest
+            && self.ctx.xc_failed.is_empty()
     }
 
     fn append(&mut self, b: &[u8]) {
@@ -256,7 +316,7 @@ impl Parser {
         // excerpt keeps the original line).
         let s = strip_level_prefix(orig);
         self.ctx.line_no = ln;
-        if self.format.is_none() && ln <= 200 {
+        if self.format.is_none() && ln <= SNIFF_LINES {
             self.sniff(s);
         }
         if self.junit.is_none()
@@ -321,8 +381,18 @@ impl Parser {
                     self.bind_go_package(pkg);
                 }
             }
+            self.track_timer(t);
             if let Some(cmd) = t.strip_prefix("$ ") {
+                if !cmd.is_empty() && self.timer == Timer::Running {
+                    // a command the step's own script echoes (yarn, make):
+                    // still the step's output
+                    self.close_open();
+                    return;
+                }
                 if !cmd.is_empty() {
+                    if self.timer == Timer::Started {
+                        self.timer = Timer::Running;
+                    }
                     self.close_open();
                     self.step = Some(cut(cmd.trim(), 200).to_string());
                     self.section += 1;
@@ -358,7 +428,7 @@ impl Parser {
         let hit = if let Some(ok) = exit_line.filter(|_| !t.starts_with("The command")) {
             (!ok).then(|| detect::exit_hit(t, multi_exit_code(t).unwrap_or("1")))
         } else if self.ac.is_match(body)
-            || structural(body)
+            || structural(body.as_bytes())
             || (ind >= 2 && !self.ctx.xc_failed.is_empty())
         {
             let mut h = detect::detect(body, &mut self.ctx);
@@ -416,6 +486,17 @@ impl Parser {
         }
         if let Some(ok) = exit_line {
             self.section_status(ok);
+        }
+    }
+
+    /// Follow Travis `travis_time:start:` / `travis_time:end:` brackets.
+    fn track_timer(&mut self, t: &str) {
+        if let Some(r) = t.strip_prefix("travis_time:") {
+            if r.starts_with("start:") {
+                self.timer = Timer::Started;
+            } else if r.starts_with("end:") {
+                self.timer = Timer::Off;
+            }
         }
     }
 
@@ -516,6 +597,7 @@ impl Parser {
             section: self.section,
             adj: 0.0,
             best_msg: (0, String::new()),
+            head_ind: s.len() - s.trim_start().len(),
             hit: h,
         };
         c.push(s);
@@ -581,6 +663,7 @@ impl Parser {
             section: self.section,
             adj: 0.0,
             best_msg: (0, String::new()),
+            head_ind: 0,
             hit: h,
         };
         self.store(c);
@@ -661,13 +744,17 @@ impl Parser {
         self.done.push(c);
         let cap = (self.opts.max_failures * 4).max(64);
         if self.done.len() > cap {
-            // drop the weakest; among weak generic lines keep the later ones
+            // drop the weakest; among weak generic lines keep the later ones,
+            // among equally strong ones the earlier ones (they rank first)
             let mut worst = 0;
             for (i, d) in self.done.iter().enumerate() {
                 let w = &self.done[worst];
-                if d.hit.score < w.hit.score
-                    || (d.hit.score == w.hit.score && d.hit.score < 10.0 && d.seq < w.seq)
-                {
+                let tie_later = if d.hit.score < 10.0 {
+                    d.seq < w.seq
+                } else {
+                    d.seq > w.seq
+                };
+                if d.hit.score < w.hit.score || (d.hit.score == w.hit.score && tie_later) {
                     worst = i;
                 }
             }
@@ -770,8 +857,8 @@ fn go_pkg_dir(pkg: &str) -> String {
 
 /// Lines worth running the recognisers on even without a keyword:
 /// numbered items (`1) name`) and `path:line` locations.
-fn structural(s: &str) -> bool {
-    let t = s.trim_start().as_bytes();
+pub(crate) fn structural(s: &[u8]) -> bool {
+    let t = s.trim_ascii_start();
     if t.is_empty() {
         return false;
     }
@@ -904,7 +991,7 @@ fn decide(b: &mut Cand, s: &str, hit: Option<&Hit>, opts: &Options) -> Decision 
         if h.role == Role::Header {
             let same_compile =
                 b.hit.style == Style::Compiler && h.fam == b.hit.fam && h.fam != Fam::Test;
-            if !same_compile {
+            if !same_compile && !nested_detail(b, h, ind) {
                 return Decision::Close;
             }
         }
@@ -960,7 +1047,7 @@ fn decide(b: &mut Cand, s: &str, hit: Option<&Hit>, opts: &Options) -> Decision 
             }
         }
         Style::Indented => {
-            if t.starts_with("--- PASS:") || t.starts_with("--- SKIP:") {
+            if t.starts_with("--- PASS:") || t.starts_with("--- SKIP:") || detect::pass_row(t) {
                 // a sibling test's result, not this test's detail
                 Decision::Close
             } else if ind > 0 || t.starts_with("at ") {
@@ -1104,6 +1191,17 @@ fn decide(b: &mut Cand, s: &str, hit: Option<&Hit>, opts: &Options) -> Decision 
             }
         },
     }
+}
+
+/// A header that is a failed test's detail: indented deeper than the test's
+/// result row and naming no test of its own (an `Error found:` block under
+/// `name:   FAIL`).
+fn nested_detail(b: &Cand, h: &Hit, ind: usize) -> bool {
+    b.hit.style == Style::Indented
+        && b.hit.fam == Fam::Test
+        && h.fam != Fam::Test
+        && h.test.is_none()
+        && ind > b.head_ind
 }
 
 /// Rank how telling a line is as a failure message.
@@ -1295,12 +1393,7 @@ fn find_loc(l: &str) -> Option<(String, u32)> {
 /// `[info] ` / `[success] ` / `[debug] ` line prefixes (sbt and similar):
 /// the line without them.
 fn strip_level_prefix(s: &str) -> &str {
-    for p in ["[info] ", "[success] ", "[debug] "] {
-        if let Some(r) = s.strip_prefix(p) {
-            return r;
-        }
-    }
-    s
+    &s[crate::text::level_prefix_len(s.as_bytes())..]
 }
 
 /// The exit code on the last line of a multi-line Travis exit message:

@@ -33,6 +33,15 @@ pub fn starts_ci(s: &str, prefix: &str) -> bool {
     s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
+/// Length of an sbt-style level prefix (`[info] `, `[success] `,
+/// `[debug] `) at the start of `b`, or 0.
+pub fn level_prefix_len(b: &[u8]) -> usize {
+    ["[info] ", "[success] ", "[debug] "]
+        .iter()
+        .find(|p| b.starts_with(p.as_bytes()))
+        .map_or(0, |p| p.len())
+}
+
 /// Cut `s` to at most `max` bytes on a char boundary.
 pub fn cut(s: &str, max: usize) -> &str {
     if s.len() <= max {

@@ -156,3 +156,103 @@ The command \"test/run\" exited with 1.\n";
             .all(|f| !f.message.contains("failed hooks"))
     );
 }
+
+#[test]
+fn commands_echoed_inside_a_travis_step_stay_that_step() {
+    // yarn echoes the scripts it runs as `$ ...`: still the step's output
+    let log = "travis_time:start:1a2b\n$ yarn test\nyarn run v1.3.2\n\
+$ tsc -p src/\nsrc/a.ts(3,1): error TS2304: Cannot find name 'x'.\n\
+error Command failed with exit code 2.\n$ node run-e2e\nE/launcher - Error: boom\n\
+travis_time:end:1a2b:start=1,finish=2,duration=1\n\
+The command \"yarn test\" exited with 1.\n";
+    let r = parse_bytes(log.as_bytes());
+    let f = r.failures.first().expect("a failure");
+    assert_eq!(f.excerpt.start_line, 5);
+    assert_eq!(f.step.as_deref(), Some("yarn test"));
+}
+
+#[test]
+fn yarn_failure_line_shows_the_script_output_above() {
+    let log = "$ prettier --list-different 'src/**/*.js'\n\nsrc/routes/about.js\n\n\
+error Command failed with exit code 1.\n";
+    let (s, e, _) = first(log);
+    assert!(s <= 3 && e >= 5, "{s}-{e}");
+}
+
+#[test]
+fn banners_and_passing_rows_are_no_failures() {
+    // a banner of underscores is no pytest header; a passing row's title and
+    // a denied error are no errors
+    let log = " ______________________________...______\n...\n      \
+'a.purs' should compile and run without error:        OK (0.31s)\n\
+Build finished without errors\n";
+    let r = parse_bytes(log.as_bytes());
+    assert!(r.failures.is_empty(), "{:?}", r.failures);
+}
+
+#[test]
+fn error_block_under_a_failed_row_is_its_detail() {
+    let log = [
+        "  compiler",
+        "      'Lists.purs' should compile and run without error:    OK (0.02s)",
+        "      'Coerce.purs' should compile and run without error:   FAIL (0.01s)",
+        "        Error found:",
+        "        in module Main",
+        "          Module Safe.Coerce was not found.",
+        "      'Maps.purs' should compile and run without error:     OK (0.02s)",
+        "",
+    ]
+    .join("\n");
+    let r = parse_bytes(log.as_bytes());
+    let f = r.failures.first().expect("a failure");
+    assert_eq!(
+        f.test.as_deref(),
+        Some("'Coerce.purs' should compile and run without error")
+    );
+    assert_eq!((f.excerpt.start_line, f.excerpt.end_line), (3, 6));
+}
+
+#[test]
+fn prove_dubious_result_on_its_own_line() {
+    let log = "[10:25:45] t3303-notes.sh .......... ok    10948 ms\n\
+[10:25:48] t9806-options.sh .......... \n\
+Dubious, test returned 1 (wstat 256, 0x100)\nFailed 1/5 subtests \n\
+[10:25:55] t9164-dcommit.sh .......... ok    14283 ms\n\n\
+Test Summary Report\n-------------------\n\
+t9806-options.sh                 (Wstat: 256 Tests: 5 Failed: 1)\n  Failed test:  5\n\
+Files=3, Tests=40, 80 wallclock secs\nResult: FAIL\n";
+    let (s, e, _) = first(log);
+    assert!(s <= 2 && e >= 3, "{s}-{e}");
+}
+
+#[test]
+fn karma_browser_results() {
+    let log = "Chrome 75.0.3770 (Linux 0.0.0) LOG: 'retrying after error'\n\
+.......\n\
+Chrome 75.0.3770 (Linux 0.0.0) Parser parses numbers FAILED\n\
+\tExpected 3 to be 4.\n\t    at <Jasmine>\n\
+Chrome 75.0.3770 (Linux 0.0.0): Executed 12 of 40 (1 FAILED) (0.2 secs / 0.1 secs)\n";
+    let r = parse_bytes(log.as_bytes());
+    let f = r.failures.first().expect("a failure");
+    assert_eq!(f.framework.as_deref(), Some("karma"));
+    assert_eq!(f.test.as_deref(), Some("Parser parses numbers"));
+    assert_eq!((f.excerpt.start_line, f.excerpt.end_line), (3, 5));
+    // a browser that went away
+    let log = "IE 9.0.0 (Windows 7.0.0) ERROR\n  Disconnected, because no message in 30000 ms.\n\
+IE 9.0.0 (Windows 7.0.0): Executed 50 of 220 DISCONNECTED (33.1 secs / 1.0 secs)\n";
+    let (s, e, _) = first(log);
+    assert_eq!((s, e), (1, 2));
+}
+
+#[test]
+fn many_equal_failures_keep_the_first_ones() {
+    let mut log = String::new();
+    for i in 0..120 {
+        log.push_str(&format!(
+            "--- FAIL: TestCase{i} (0.00s)\n    case_test.go:{}: got 1, want 2\n",
+            i + 1
+        ));
+    }
+    let r = parse_bytes(log.as_bytes());
+    assert_eq!(r.failures[0].test.as_deref(), Some("TestCase0"));
+}

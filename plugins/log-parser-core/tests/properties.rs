@@ -59,6 +59,91 @@ fn random_chunking_gives_same_report() {
     }
 }
 
+/// Logs long enough for the fast path: each fixture after 300 lines of
+/// noise, and random mixes of lines that matter and lines that do not.
+fn long_logs(rng: &mut Rng) -> Vec<Vec<u8>> {
+    let noise = |i: usize| format!("2026-06-21T05:34:54.{i:07}Z test mod_{i}::case ... ok\n");
+    let mut v = Vec::new();
+    for f in corpus() {
+        let mut log: Vec<u8> = (0..300).flat_map(|i| noise(i).into_bytes()).collect();
+        log.extend_from_slice(&f);
+        log.extend((0..100).flat_map(|i| noise(i).into_bytes()));
+        v.push(log);
+    }
+    let lines: &[&[u8]] = &[
+        b"test a::b ... ok",
+        b"  collecting words here",
+        b"",
+        b"   ",
+        b"error: something broke",
+        b"src/lib.rs:12:5: expected x",
+        b"1) Suite does a thing",
+        b"$ make test",
+        b"##[group]Run cargo test",
+        b"##[endgroup]",
+        b"##[error]Process completed with exit code 1.",
+        b"/home/runner/work/x/y.js",
+        b"lonelyword",
+        b"\x1b[31mred\x1b[0m words",
+        b"tab\tseparated words",
+        b"progress 10%\rprogress 100%",
+        b"FAIL\tgithub.com/o/r/pkg\t0.01s",
+        b"--- FAIL: TestX (0.00s)",
+        b"The command \"make\" exited with 2.",
+        b"The following tests FAILED:",
+        b"<testsuite name=\"x\" failures=\"1\">",
+        b"[info] compiling 3 files",
+        b"\xc2\xa0$ indented by a no-break space",
+        b"    at Object.<anonymous> (src/a.test.js:3:7)",
+    ];
+    for round in 0..40 {
+        let mut log = Vec::new();
+        for _ in 0..(400 + rng.below(1500)) {
+            // mostly noise, like real logs
+            let l = if rng.below(10) < 8 {
+                lines[rng.below(4)]
+            } else {
+                lines[rng.below(lines.len())]
+            };
+            if round % 2 == 0 {
+                log.extend_from_slice(b"2026-06-21T05:34:54.5273610Z ");
+            }
+            log.extend_from_slice(l);
+            log.extend_from_slice(if rng.below(20) == 0 { b"\r\n" } else { b"\n" });
+        }
+        v.push(log);
+    }
+    v
+}
+
+#[test]
+fn fast_skip_gives_the_same_report() {
+    let mut rng = Rng(7);
+    for input in long_logs(&mut rng) {
+        for cr in [false, true] {
+            let full = Options {
+                cr_newlines: cr,
+                fast_skip: false,
+                ..Options::default()
+            };
+            let fast = Options {
+                cr_newlines: cr,
+                ..Options::default()
+            };
+            let mut p = Parser::new(full.clone());
+            p.feed(&input);
+            let want = p.finish();
+            assert_eq!(chunked(&input, &mut rng, &full), want);
+            let mut p = Parser::new(fast.clone());
+            p.feed(&input);
+            assert_eq!(p.finish(), want, "{}", String::from_utf8_lossy(&input));
+            for _ in 0..3 {
+                assert_eq!(chunked(&input, &mut rng, &fast), want);
+            }
+        }
+    }
+}
+
 #[test]
 fn arbitrary_bytes_never_panic() {
     let mut rng = Rng(42);

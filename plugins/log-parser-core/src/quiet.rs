@@ -1,0 +1,344 @@
+//! The fast path: skipping runs of lines that cannot matter without cleaning
+//! them or running the recognisers.
+//!
+//! Most of a big log is passing tests and build noise. While the parser has
+//! nothing open (no block collecting lines, no section whose plain lines
+//! count), a line can only start a failure if it holds a keyword, looks
+//! structural (`path:line`, a numbered item), or is CI structure (`##[`,
+//! `$ `, exit messages, Go package lines, path lines). [`scan`] finds the
+//! first such line in a chunk with one keyword automaton pass over the raw
+//! bytes and a few byte tests per line, and reports how many lines before it
+//! can be skipped. It stops short of that line by the context the parser keeps
+//! (so the lines a failure's excerpt starts with are still cleaned and kept),
+//! and it never looks at an unfinished last line: the skipped lines are
+//! exactly those the full path would have left without effect.
+
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind, StartKind};
+
+use crate::clean::timestamp_len;
+use crate::text::level_prefix_len;
+
+/// Most line starts remembered for backing off (the parser's ring size).
+const BACK: usize = 64;
+
+/// Lines whose keywords are searched together.
+const BATCH: usize = 4;
+
+/// What [`scan`] found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Skip {
+    /// Bytes at the start of the data that hold only skippable lines.
+    pub bytes: usize,
+    /// Complete lines in those bytes.
+    pub lines: u64,
+    /// Lines from the start of the data up to and including the line that
+    /// must go through the full path (or up to the last complete line when
+    /// there is none): the fast path stays off until those are processed.
+    pub hold: u64,
+}
+
+/// Does a line hold one of a set of keywords (ASCII case-insensitive), the
+/// start of a JUnit report (`<testsuite`), or a control byte other than tab
+/// (escapes and control bytes change what a line cleans to)?
+///
+/// A keyword search is one dependent table lookup per byte, so a single
+/// search waits on memory latency; [`Keywords::first_hit`] walks four lines
+/// in lockstep, which keeps four lookups in flight at once.
+pub struct Keywords {
+    dfa: DFA,
+    start: StateID,
+}
+
+impl Keywords {
+    /// An automaton for `words` and the fixed triggers.
+    pub fn new<'a>(words: impl IntoIterator<Item = &'a str>) -> Keywords {
+        let controls = (0u8..0x20).chain([0x7f]).filter(|&c| c != b'\t');
+        let words = words
+            .into_iter()
+            .map(|w| w.as_bytes().to_vec())
+            .chain([b"<testsuite".to_vec()])
+            .chain(controls.map(|c| vec![c]));
+        let dfa = DFA::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .start_kind(StartKind::Unanchored)
+            .prefilter(false)
+            .build(words)
+            .expect("keyword automaton");
+        let start = dfa.start_state(Anchored::No).expect("unanchored start");
+        Keywords { dfa, start }
+    }
+
+    /// Does `hay` hold a keyword, continuing from state `sid`?
+    fn any_from(&self, mut sid: StateID, hay: &[u8]) -> bool {
+        for &b in hay {
+            sid = self.dfa.next_state(Anchored::No, sid, b);
+            if self.dfa.is_special(sid) && self.dfa.is_match(sid) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Index of the first of `lines` holding a keyword.
+    fn first_hit(&self, lines: &[&[u8]]) -> Option<usize> {
+        if lines.len() < BATCH {
+            return lines.iter().position(|l| self.any_from(self.start, l));
+        }
+        let d = &self.dfa;
+        let a = Anchored::No;
+        let [l0, l1, l2, l3] = [lines[0], lines[1], lines[2], lines[3]];
+        let mut s = [self.start; BATCH];
+        let mut hit = [false; BATCH];
+        let mut common = 0;
+        for (((&b0, &b1), &b2), &b3) in l0.iter().zip(l1).zip(l2).zip(l3) {
+            s[0] = d.next_state(a, s[0], b0);
+            s[1] = d.next_state(a, s[1], b1);
+            s[2] = d.next_state(a, s[2], b2);
+            s[3] = d.next_state(a, s[3], b3);
+            if d.is_special(s[0]) | d.is_special(s[1]) | d.is_special(s[2]) | d.is_special(s[3]) {
+                for k in 0..BATCH {
+                    hit[k] |= d.is_match(s[k]);
+                }
+                if hit[0] {
+                    return Some(0);
+                }
+            }
+            common += 1;
+        }
+        (0..BATCH).find(|&k| hit[k] || self.any_from(s[k], &lines[k][common..]))
+    }
+}
+
+/// Scan `chunk[at..]`, which starts at a line start, for lines the parser
+/// may skip. `back` lines before the first line that matters are left to the
+/// full path (they become its context); so are lines longer than `max_line`
+/// bytes and lines ended by `\r`.
+pub fn scan(kw: &Keywords, chunk: &[u8], at: usize, back: usize, max_line: usize) -> Skip {
+    let back = back.min(BACK - 1);
+    let mut starts = [0usize; BACK];
+    let mut n = 0usize; // skippable lines seen
+    let mut pos = at; // start of the next line to look at
+    let mut hold_extra = 0;
+    'lines: loop {
+        // Up to BATCH lines that are skippable but for keywords.
+        let mut batch = [(0usize, &b""[..]); BATCH];
+        let mut m = 0;
+        let mut next = pos;
+        let mut stop = false;
+        while m < BATCH {
+            let Some(e) = memchr::memchr2(b'\n', b'\r', &chunk[next..]) else {
+                stop = true;
+                break;
+            };
+            let end = next + e;
+            let body = (chunk[end] == b'\n')
+                .then(|| skippable(&chunk[next..end], max_line))
+                .flatten();
+            let Some(body) = body else {
+                hold_extra = 1;
+                stop = true;
+                break;
+            };
+            batch[m] = (next, body);
+            m += 1;
+            next = end + 1;
+        }
+        let bodies: [&[u8]; BATCH] = std::array::from_fn(|k| batch[k].1);
+        let clean = match kw.first_hit(&bodies[..m]) {
+            Some(j) => {
+                hold_extra = 1;
+                stop = true;
+                j
+            }
+            None => m,
+        };
+        for &(start, _) in &batch[..clean] {
+            starts[n % BACK] = start;
+            n += 1;
+        }
+        pos = if clean < m { batch[clean].0 } else { next };
+        if stop {
+            break 'lines;
+        }
+    }
+    let lines = n.saturating_sub(back);
+    let bytes = if lines == n {
+        pos - at
+    } else {
+        starts[lines % BACK] - at
+    };
+    Skip {
+        bytes,
+        lines: lines as u64,
+        hold: (n + hold_extra) as u64,
+    }
+}
+
+/// Can this raw line (no line break) be skipped, keywords aside? It must
+/// clean to something the recognisers and the CI-structure checks ignore.
+/// Returns the part of the line keywords are searched in.
+fn skippable(raw: &[u8], max_line: usize) -> Option<&[u8]> {
+    if raw.len() > max_line {
+        return None;
+    }
+    let mut b = strip_bom(raw);
+    b = strip_bom(&b[timestamp_len(b)..]);
+    // (control bytes are found with the keywords)
+    let b = trim_end(b);
+    let s = &b[level_prefix_len(b)..];
+    let ind = s.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    let t = &s[ind..];
+    if t.is_empty() {
+        return Some(t);
+    }
+    if t[0] >= 0x80 {
+        // the full path trims Unicode spaces too: let it decide
+        return None;
+    }
+    if t.starts_with(b"##[") || t.starts_with(b"::error") {
+        return None;
+    }
+    if ind == 0 {
+        // step commands, exit messages, Go package results and path lines
+        // are state for the parser
+        if t.starts_with(b"$ ")
+            || t.starts_with(b"FAIL\t")
+            || t.starts_with(b"ok  \t")
+            || t.starts_with(b"The command \"")
+            || t.starts_with(b"travis_time:")
+            || t[0] == b'/'
+            || memchr::memchr(b' ', t).is_none()
+        {
+            return None;
+        }
+    }
+    (!crate::parser::structural(t)).then_some(b)
+}
+
+fn strip_bom(b: &[u8]) -> &[u8] {
+    b.strip_prefix(&[0xef, 0xbb, 0xbf]).unwrap_or(b)
+}
+
+fn trim_end(mut b: &[u8]) -> &[u8] {
+    while let [rest @ .., last] = b {
+        if last.is_ascii_whitespace() {
+            b = rest;
+        } else {
+            break;
+        }
+    }
+    b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(data: &[u8], back: usize) -> Skip {
+        scan(&Keywords::new(["error", "fail"]), data, 0, back, 4096)
+    }
+
+    #[test]
+    fn skips_up_to_the_context_of_the_first_line_that_matters() {
+        let log = b"a b\nc d\ne f\ng h\nan error here\ni j\n";
+        let s = run(log, 2);
+        // lines 1-4 skippable, 2 kept as context: skip 2 lines (8 bytes)
+        assert_eq!(
+            s,
+            Skip {
+                bytes: 8,
+                lines: 2,
+                hold: 5
+            }
+        );
+        let s = run(log, 0);
+        assert_eq!(
+            s,
+            Skip {
+                bytes: 16,
+                lines: 4,
+                hold: 5
+            }
+        );
+    }
+
+    #[test]
+    fn finds_the_first_line_with_a_keyword_in_a_batch() {
+        let kw = Keywords::new(["error", "fail"]);
+        let long = b"a long line that has no keyword at all, none";
+        assert_eq!(kw.first_hit(&[long, b"x", b"ERROR", b"fail"]), Some(2));
+        assert_eq!(kw.first_hit(&[b"", long, long, b"it FaIlEd"]), Some(3));
+        assert_eq!(kw.first_hit(&[b"error", long, b"fail", long]), Some(0));
+        assert_eq!(kw.first_hit(&[long, long, long, long]), None);
+        assert_eq!(kw.first_hit(&[long, b"a fail"]), Some(1));
+        // a hit after the common length of the four lines
+        assert_eq!(kw.first_hit(&[long, b"ab", long, long]), None);
+        let tail = b"a long line that has no keyword at all, error";
+        assert_eq!(kw.first_hit(&[b"ab", long, tail, long]), Some(2));
+        // <testsuite and control bytes are triggers too
+        assert_eq!(kw.first_hit(&[long, b"<TestSuite name=x>"]), Some(1));
+        assert_eq!(kw.first_hit(&[long, b"\x1b[31mred"]), Some(1));
+        assert_eq!(kw.first_hit(&[b"tab\tok", b"bell\x07"]), Some(1));
+    }
+
+    #[test]
+    fn stops_before_an_unfinished_line_and_at_a_carriage_return() {
+        let s = run(b"a b\nc d\npartial", 0);
+        assert_eq!(
+            s,
+            Skip {
+                bytes: 8,
+                lines: 2,
+                hold: 2
+            }
+        );
+        let s = run(b"a b\nc d\r\ne f\n", 0);
+        assert_eq!(
+            s,
+            Skip {
+                bytes: 4,
+                lines: 1,
+                hold: 2
+            }
+        );
+    }
+
+    #[test]
+    fn structure_and_escapes_are_not_skipped() {
+        for line in [
+            &b"##[group]Run x"[..],
+            b"$ make test",
+            b"src/a.c:12: oops",
+            b"1) a numbered item",
+            b"/abs/path",
+            b"word",
+            b"ok  \tgithub.com/x/y 0.1s",
+            b"The command \"make\" exited with 2.",
+            b"travis_time:start:0a1b with a space",
+            b"2026-06-21T05:34:54.5273610Z 12 things",
+        ] {
+            assert!(
+                skippable(line, 4096).is_none(),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        for line in [
+            &b"test a::b ... ok"[..],
+            b"2026-06-21T05:34:54.5273610Z test a::b ... ok",
+            b"   ",
+            b"  indented words here",
+            b"[info] compiled 3 files",
+        ] {
+            assert!(
+                skippable(line, 4096).is_some(),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        assert!(skippable(b"a b c d", 3).is_none());
+    }
+}
