@@ -44,16 +44,10 @@ impl Input {
     /// Up to `max` next bytes (capped at [`MAX_CHUNK`]); empty at the end.
     pub fn read(&mut self, max: usize) -> std::io::Result<Vec<u8>> {
         let want = max.clamp(1, MAX_CHUNK);
-        let mut buf = vec![0u8; want];
-        let mut filled = 0;
-        while filled < want {
-            match self.reader.read(&mut buf[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-        }
+        // read_to_end fills spare capacity without zeroing it first, and
+        // retries on EINTR
+        let mut buf = Vec::with_capacity(want);
+        let filled = (&mut self.reader).take(want as u64).read_to_end(&mut buf)?;
         buf.truncate(filled);
         self.consumed += filled as u64;
         Ok(buf)

@@ -1,33 +1,38 @@
 //! Turning one raw line into its visible text.
 
+/// The timestamp shape as (offset, shape word, add word) for
+/// [`timestamp_len`].
+const TS_WORDS: [(usize, u64, u64); 3] = [ts_word(0), ts_word(8), ts_word(11)];
+
+const fn ts_word(at: usize) -> (usize, u64, u64) {
+    let shape = b"0000-00-00T00:00:00";
+    let mut bytes = [0u8; 8];
+    let mut add = [0u8; 8];
+    let mut i = 0;
+    while i < 8 {
+        bytes[i] = shape[at + i];
+        add[i] = if shape[at + i] == b'0' { 0x76 } else { 0x7f };
+        i += 1;
+    }
+    (at, u64::from_le_bytes(bytes), u64::from_le_bytes(add))
+}
+
 /// Length of a GitHub Actions timestamp prefix (`2026-06-21T05:34:54.5273610Z `)
 /// at the start of `b`, or 0.
 pub fn timestamp_len(b: &[u8]) -> usize {
-    // YYYY-MM-DDTHH:MM:SS
+    // YYYY-MM-DDTHH:MM:SS, checked as three overlapping 8-byte words (bytes
+    // 0..8, 8..16, 11..19): XOR with the shape leaves 0..=9 where a digit
+    // belongs and 0 where a separator does; adding 0x76 (0x7f at separators)
+    // then sets a byte's top bit exactly when it is larger than that.
     if b.len() < 20 {
         return 0;
     }
-    let d = |i: usize| b[i].is_ascii_digit();
-    let shape = d(0)
-        && d(1)
-        && d(2)
-        && d(3)
-        && b[4] == b'-'
-        && d(5)
-        && d(6)
-        && b[7] == b'-'
-        && d(8)
-        && d(9)
-        && b[10] == b'T'
-        && d(11)
-        && d(12)
-        && b[13] == b':'
-        && d(14)
-        && d(15)
-        && b[16] == b':'
-        && d(17)
-        && d(18);
-    if !shape {
+    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"));
+    let bad = TS_WORDS.iter().fold(0, |acc, &(at, shape, add)| {
+        let x = word(at) ^ shape;
+        acc | ((x | x.wrapping_add(add)) & 0x8080_8080_8080_8080)
+    });
+    if bad != 0 {
         return 0;
     }
     let mut i = 19;
@@ -161,6 +166,35 @@ fn push_trimmed(mut b: &[u8], out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(timestamp_len(b"2026-06-21T05:34:54.5273610Z x"), 29);
+        assert_eq!(timestamp_len(b"2026-06-21T05:34:54Z x"), 21);
+        assert_eq!(timestamp_len(b"2026-06-21T05:34:54.5Zx"), 22);
+        // every position of the shape is checked
+        let good = b"2026-06-21T05:34:54.5273610Z x";
+        for i in 0..19 {
+            for c in [
+                b'a', b'/', b',', b'-', b':', b'T', b'0', b'9', 0x80, 0xff, b'\n',
+            ] {
+                let mut v = good.to_vec();
+                if v[i] == c {
+                    continue;
+                }
+                v[i] = c;
+                let ok = c.is_ascii_digit() && good[i].is_ascii_digit();
+                assert_eq!(
+                    timestamp_len(&v) == 29,
+                    ok,
+                    "{}",
+                    String::from_utf8_lossy(&v)
+                );
+            }
+        }
+        assert_eq!(timestamp_len(b"2026-06-21T05:34:54.5273610 x"), 0);
+        assert_eq!(timestamp_len(b"2026-06-21T05:34:5"), 0);
+    }
 
     #[test]
     fn cleans() {

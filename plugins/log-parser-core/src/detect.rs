@@ -328,7 +328,7 @@ fn strip_bracket_prefix(t: &str) -> &str {
 /// A shell's own runtime error: `script.sh: line 12: cd: dir: No such file
 /// or directory`, `./run: line 3: foo: command not found`.
 fn shell_error(t: &str) -> bool {
-    let Some(p) = t.find(": line ") else {
+    let Some(p) = t.pos(": line ") else {
         return false;
     };
     if p == 0 || t[..p].contains(' ') {
@@ -343,7 +343,7 @@ fn shell_error(t: &str) -> bool {
     msg.ends_with("No such file or directory")
         || msg.ends_with("command not found")
         || msg.ends_with("Permission denied")
-        || msg.contains("syntax error")
+        || msg.has("syntax error")
 }
 
 /// Recognise one cleaned line. `s` is the whole line, with indentation.
@@ -539,7 +539,7 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
     if b.len() > 8 && t.starts_with("___") && t.ends_with("___") {
         let name = t.trim_matches('_').trim();
         // a name, not a banner of underscores and dots
-        if name.bytes().any(|c| c.is_ascii_alphanumeric()) && !name.contains("___") {
+        if name.bytes().any(|c| c.is_ascii_alphanumeric()) && !name.has("___") {
             if let Some(what) = name.strip_prefix("ERROR collecting ") {
                 return Some(
                     Hit::new(Kind::CompileError, 86.0, name)
@@ -573,7 +573,7 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
     for pre in ["FAILED ", "ERROR "] {
         if let Some(r) = t.strip_prefix(pre) {
             let id = r.split(" - ").next().unwrap_or(r).trim();
-            if id.contains("::") && !id.contains(' ') {
+            if id.has("::") && !id.contains(' ') {
                 let file = id.split("::").next().unwrap_or("");
                 let msg = r.split_once(" - ").map(|x| x.1).unwrap_or(r);
                 return Some(
@@ -589,8 +589,8 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
             }
         }
     }
-    if let Some(p) = t.find("::") {
-        if (t.ends_with(" FAILED") || t.contains(" FAILED ["))
+    if let Some(p) = t.pos("::") {
+        if (t.ends_with(" FAILED") || t.has(" FAILED ["))
             && looks_like_path(&t[..p])
             && !t[..p].contains(' ')
         {
@@ -734,7 +734,7 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
                 before = (ctx.line_no - at) as u32;
             }
         }
-        let kind = if t.contains("panic") {
+        let kind = if t.has("panic") {
             Kind::Crash
         } else {
             Kind::TestFailure
@@ -754,7 +754,7 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
     // jest / vitest
     if let Some(r) = t.strip_prefix("FAIL ") {
         let r = r.trim();
-        if r.contains(" > ") {
+        if r.has(" > ") {
             // vitest: FAIL  src/a.test.ts > suite > name
             let mut it = r.split(" > ");
             let file = it.next().unwrap_or("").trim();
@@ -778,7 +778,7 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
             );
         }
         let file = r.split(' ').next().unwrap_or(r);
-        if looks_like_path(file) && !file.contains("::") {
+        if looks_like_path(file) && !file.has("::") {
             ctx.jest_file = Some(file.to_string());
             return Some(
                 Hit::new(Kind::TestFailure, 40.0, t)
@@ -871,7 +871,7 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
             let item = item.trim();
             // ExUnit: "1) test name (Module)"
             if let Some(r) = item.strip_prefix("test ") {
-                if r.ends_with(')') && r.contains(" (") {
+                if r.ends_with(')') && r.has(" (") {
                     let p = r.rfind(" (").unwrap_or(0);
                     let module = &r[p + 2..r.len() - 1];
                     let name = &r[..p];
@@ -1009,7 +1009,7 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
     }
 
     // Maven Surefire
-    if t.contains("<<< FAILURE!") || t.contains("<<< ERROR!") {
+    if t.has("<<< FAILURE!") || t.has("<<< ERROR!") {
         let body = t.strip_prefix("[ERROR] ").unwrap_or(t).trim();
         if body.starts_with("Tests run:") {
             return Some(
@@ -1076,7 +1076,7 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
             }
         }
         // cargo: "Running unittests src/lib.rs (target/debug/deps/name-hash)"
-        if let Some(p) = r.find("deps/") {
+        if let Some(p) = r.pos("deps/") {
             let tail = &r[p + 5..];
             let name = tail.trim_end_matches(')');
             let name = match name.rfind('-') {
@@ -1169,7 +1169,7 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
     }
     if let Some(r) = t.strip_prefix("[  FAILED  ] ") {
         let r = r.trim();
-        if r.ends_with(" ms)") || r.contains(" ms)") {
+        if r.ends_with(" ms)") || r.has(" ms)") {
             let name = r.split(" (").next().unwrap_or(r);
             let name = name.split(", where").next().unwrap_or(name).trim();
             let mut before = 0;
@@ -1217,7 +1217,7 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
     }
 
     // ctest: " 3/10 Test  #3: name ....***Failed  0.01 sec"
-    if let Some(p) = t.find("Test ") {
+    if let Some(p) = t.pos("Test ") {
         let head = &t[..p];
         if !head.is_empty()
             && head
@@ -1229,10 +1229,10 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
             if let Some(r) = r.strip_prefix('#') {
                 if let Some((_, rest)) = r.split_once(": ") {
                     let name = rest.split([' ', '.']).next().unwrap_or("");
-                    if rest.contains("***") || rest.contains("Failed") {
-                        let kind = if rest.contains("Timeout") {
+                    if rest.has("***") || rest.has("Failed") {
+                        let kind = if rest.has("Timeout") {
                             Kind::Timeout
-                        } else if rest.contains("Exception") || rest.contains("SegFault") {
+                        } else if rest.has("Exception") || rest.has("SegFault") {
                             Kind::Crash
                         } else {
                             Kind::TestFailure
@@ -1276,7 +1276,7 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
 
     // dotnet test: "  Failed Ns.Class.Method [12 ms]"; xunit console: "Ns.Class.Method [FAIL]"
     if let Some(r) = t.strip_prefix("Failed ") {
-        if let Some(p) = r.find(" [") {
+        if let Some(p) = r.pos(" [") {
             let name = r[..p].trim();
             if !name.contains(' ') && name.contains('.') {
                 return Some(
@@ -1316,7 +1316,7 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
 
     // TAP / prove
     if let Some(r) = t.strip_prefix("not ok ") {
-        if ind == 0 && !r.contains("# TODO") && !r.contains("# SKIP") {
+        if ind == 0 && !r.has("# TODO") && !r.has("# SKIP") {
             let name = r.split_once(" - ").map(|x| x.1).unwrap_or(r).trim();
             return Some(
                 Hit::new(Kind::TestFailure, 62.0, t)
@@ -1338,8 +1338,7 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
                 .before(1),
         );
     }
-    if t.contains(" Dubious, test returned") || (t.contains(" Failed ") && t.contains(" subtests"))
-    {
+    if t.has(" Dubious, test returned") || (t.has(" Failed ") && t.has(" subtests")) {
         let file = t.split(' ').next().unwrap_or("");
         let mut h = Hit::new(Kind::TestFailure, 66.0, t)
             .fw("tap")
@@ -1353,7 +1352,7 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
         }
         return Some(h);
     }
-    if let Some(p) = t.find(" ..") {
+    if let Some(p) = t.pos(" ..") {
         // prove: "t/https.t ........ Connection error ..." (a non-ok result)
         let file = &t[..p];
         let rest = t[p..].trim_start_matches([' ', '.']);
@@ -1376,7 +1375,7 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
     }
 
     // Erlang common_test: "suite:case failed on line N"
-    if let Some(p) = t.find(" failed on line ") {
+    if let Some(p) = t.pos(" failed on line ") {
         let id = &t[..p];
         if !id.contains(' ') && id.contains(':') {
             return Some(
@@ -1402,7 +1401,7 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
         );
     }
     // XCTest
-    if t.starts_with("Test Case '") && t.contains("' failed") {
+    if t.starts_with("Test Case '") && t.has("' failed") {
         let name = t[11..].split('\'').next().unwrap_or("");
         return Some(
             Hit::new(Kind::TestFailure, 80.0, t)
@@ -1413,7 +1412,7 @@ fn detect_tests(s: &str, t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
                 .summary(),
         );
     }
-    if t.contains(": error: -[") && t.contains("] : ") {
+    if t.has(": error: -[") && t.has("] : ") {
         return Some(
             Hit::new(Kind::TestFailure, 84.0, t)
                 .fw("xctest")
@@ -1537,21 +1536,21 @@ fn vader_step(t: &str) -> Option<Option<&str>> {
 
 fn unittest_id(r: &str) -> Option<(&str, &str)> {
     let r = r.trim();
-    if let Some(p) = r.find(" (") {
+    if let Some(p) = r.pos(" (") {
         let name = &r[..p];
         let cls = r[p + 2..].trim_end_matches(')');
         let cls = cls.split(')').next().unwrap_or(cls);
         if !name.contains(' ')
             && !cls.contains(' ')
             && cls.contains('.')
-            && (name.starts_with("test") || name.contains("test") || name.starts_with("runTest"))
+            && (name.starts_with("test") || name.has("test") || name.starts_with("runTest"))
         {
             return Some((name, cls));
         }
         return None;
     }
     // nose: "FAIL: pkg.module.test_fn"
-    if !r.contains(' ') && r.contains('.') && r.contains("test") {
+    if !r.contains(' ') && r.contains('.') && r.has("test") {
         return Some((r.rsplit('.').next().unwrap_or(r), r));
     }
     None
@@ -1589,7 +1588,7 @@ fn detect_compile(t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
         let mut it = r.split(' ');
         let name = it.next().unwrap_or("");
         let _ver = it.next();
-        if r.contains(" (/") || r.contains(" (file://") || r.contains(" (C:") {
+        if r.has(" (/") || r.has(" (file://") || r.has(" (C:") {
             if ctx.local_crates.len() < 256 && !ctx.local_crates.iter().any(|c| c == name) {
                 ctx.local_crates.push(name.to_string());
             }
@@ -1776,7 +1775,7 @@ fn detect_compile(t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
     }
     // javac via Maven: "[ERROR] /path/A.java:[12,5] cannot find symbol"
     if let Some(r) = t.strip_prefix("[ERROR] ") {
-        if let Some(p) = r.find(":[") {
+        if let Some(p) = r.pos(":[") {
             let path = &r[..p];
             if looks_like_path(path) {
                 let ln = leading_num(&r[p + 2..]).map(|x| x.0 as u32);
@@ -1806,7 +1805,7 @@ fn detect_compile(t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
         }
     }
     // Linker
-    if t.contains("undefined reference to") || t.contains("Undefined symbols for architecture") {
+    if t.has("undefined reference to") || t.has("Undefined symbols for architecture") {
         return Some(
             Hit::new(Kind::CompileError, 84.0, t)
                 .fw("ld")
@@ -1816,7 +1815,7 @@ fn detect_compile(t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
                 .before(1),
         );
     }
-    if t.contains("ld returned 1 exit status") || t.starts_with("ld: symbol(s) not found") {
+    if t.has("ld returned 1 exit status") || t.starts_with("ld: symbol(s) not found") {
         return Some(
             Hit::new(Kind::CompileError, 35.0, t)
                 .fw("ld")
@@ -1825,7 +1824,7 @@ fn detect_compile(t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
                 .before(3),
         );
     }
-    if (t.starts_with("/usr/bin/ld: cannot find -l") || t.contains("ld: library not found for -l"))
+    if (t.starts_with("/usr/bin/ld: cannot find -l") || t.has("ld: library not found for -l"))
         && ind == 0
     {
         return Some(
@@ -1914,7 +1913,7 @@ fn detect_compile(t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
         );
     }
     // Code style checkers
-    if t.contains("Code style issues found") || t.starts_with("[warn] Code style issues") {
+    if t.has("Code style issues found") || t.starts_with("[warn] Code style issues") {
         return Some(
             Hit::new(Kind::Lint, 70.0, t)
                 .fw("prettier")
@@ -1934,7 +1933,7 @@ fn detect_compile(t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
                 .before(2),
         );
     }
-    if t.contains("Issues :-(") {
+    if t.has("Issues :-(") {
         return Some(
             Hit::new(Kind::Lint, 60.0, t)
                 .fam(Fam::Lint)
@@ -1954,7 +1953,7 @@ fn detect_compile(t: &str, ind: usize, ctx: &mut Ctx) -> Option<Hit> {
     }
     if t.starts_with("flag provided but not defined")
         || t.starts_with("Task never defined")
-        || ((t.contains("limit has exceeded") || t.contains("limit exceeded")) && has_ci(t, "size"))
+        || ((t.has("limit has exceeded") || t.has("limit exceeded")) && has_ci(t, "size"))
     {
         return Some(
             Hit::new(Kind::Unknown, 60.0, t)
@@ -2013,7 +2012,7 @@ fn detect_crash(t: &str, ind: usize) -> Option<Hit> {
                 .role(Role::Sub),
         );
     }
-    if t.contains("WARNING: DATA RACE") {
+    if t.has("WARNING: DATA RACE") {
         return Some(
             Hit::new(Kind::Crash, 74.0, t)
                 .fam(Fam::Other)
@@ -2021,10 +2020,10 @@ fn detect_crash(t: &str, ind: usize) -> Option<Hit> {
                 .role(Role::Sub),
         );
     }
-    if t.contains("ERROR: AddressSanitizer")
-        || t.contains("ERROR: LeakSanitizer")
-        || t.contains("WARNING: ThreadSanitizer")
-        || t.contains("runtime error: ") && t.contains(".c")
+    if t.has("ERROR: AddressSanitizer")
+        || t.has("ERROR: LeakSanitizer")
+        || t.has("WARNING: ThreadSanitizer")
+        || t.has("runtime error: ") && t.has(".c")
     {
         return Some(
             Hit::new(Kind::Crash, 80.0, t)
@@ -2034,15 +2033,15 @@ fn detect_crash(t: &str, ind: usize) -> Option<Hit> {
                 .header(),
         );
     }
-    if t.contains("Segmentation fault")
-        || t.contains("core dumped")
-        || t.contains("Abort trap")
-        || t.contains("Illegal instruction")
-        || t.contains("Bus error")
-        || t.contains("SIGSEGV")
-        || t.contains("Access violation")
+    if t.has("Segmentation fault")
+        || t.has("core dumped")
+        || t.has("Abort trap")
+        || t.has("Illegal instruction")
+        || t.has("Bus error")
+        || t.has("SIGSEGV")
+        || t.has("Access violation")
         || t.starts_with("terminate called after throwing")
-        || t.contains("stack overflow")
+        || t.has("stack overflow")
     {
         return Some(
             Hit::new(Kind::Crash, 70.0, t)
@@ -2052,7 +2051,7 @@ fn detect_crash(t: &str, ind: usize) -> Option<Hit> {
                 .role(Role::Sub),
         );
     }
-    if (t.starts_with("System process ") && t.contains(" terminated"))
+    if (t.starts_with("System process ") && t.has(" terminated"))
         || t.starts_with("Kernel pid terminated")
         || t.starts_with("{\"Kernel pid terminated\"")
     {
@@ -2066,7 +2065,7 @@ fn detect_crash(t: &str, ind: usize) -> Option<Hit> {
     if t.starts_with("Exception in thread ")
         || t.starts_with("Uncaught ")
         || t.starts_with("UnhandledPromiseRejection")
-        || t.contains("Unhandled exception")
+        || t.has("Unhandled exception")
     {
         return Some(
             Hit::new(Kind::Crash, 68.0, t)
@@ -2076,7 +2075,7 @@ fn detect_crash(t: &str, ind: usize) -> Option<Hit> {
         );
     }
     // Ruby: "file.rb:12:in `m': msg (Error)"
-    if ind == 0 && t.contains(":in `") && t.ends_with(')') {
+    if ind == 0 && t.has(":in `") && t.ends_with(')') {
         if let Some((p, l, _)) = file_loc(t) {
             if p.ends_with(".rb") {
                 return Some(
@@ -2113,19 +2112,19 @@ fn detect_crash(t: &str, ind: usize) -> Option<Hit> {
     }
     // "SomeError: message" at column 0 (JS/Python/Java exceptions)
     if ind == 0 {
-        if let Some(p) = t.find(": ") {
+        if let Some(p) = t.pos(": ") {
             let name = &t[..p];
             if (name.ends_with("Error") || name.ends_with("Exception"))
                 && !name.contains(' ')
                 && name.len() > 5
                 && name.bytes().next().is_some_and(|c| c.is_ascii_uppercase())
             {
-                let kind = if name.contains("ModuleNotFound")
-                    || name.contains("ImportError")
-                    || name.contains("ClassNotFound")
+                let kind = if name.has("ModuleNotFound")
+                    || name.has("ImportError")
+                    || name.has("ClassNotFound")
                 {
                     Kind::Dependency
-                } else if name.contains("Syntax") {
+                } else if name.has("Syntax") {
                     Kind::CompileError
                 } else {
                     Kind::Crash
@@ -2140,8 +2139,8 @@ fn detect_crash(t: &str, ind: usize) -> Option<Hit> {
         }
     }
     if t.starts_with("Killed") && t.len() < 40
-        || t.contains("Out of memory")
-        || t.contains("JavaScript heap out of memory")
+        || t.has("Out of memory")
+        || t.has("JavaScript heap out of memory")
     {
         return Some(
             Hit::new(Kind::Crash, 60.0, t)
@@ -2173,10 +2172,10 @@ fn detect_env(t: &str, ind: usize) -> Option<Hit> {
             || r.starts_with("Cannot find module")
             || r.starts_with("code EINTEGRITY");
         if dep {
-            let kind = if r.contains("ENOTFOUND")
-                || r.contains("EAI_AGAIN")
-                || r.contains("ECONNRESET")
-                || r.contains("ETIMEDOUT")
+            let kind = if r.has("ENOTFOUND")
+                || r.has("EAI_AGAIN")
+                || r.has("ECONNRESET")
+                || r.has("ETIMEDOUT")
             {
                 Kind::Infrastructure
             } else {
@@ -2241,9 +2240,9 @@ fn detect_env(t: &str, ind: usize) -> Option<Hit> {
         );
     }
     // pip / python packaging
-    if t.contains("Could not find a version that satisfies the requirement")
-        || t.contains("No matching distribution found for")
-        || t.contains("ResolutionImpossible")
+    if t.has("Could not find a version that satisfies the requirement")
+        || t.has("No matching distribution found for")
+        || t.has("ResolutionImpossible")
     {
         return Some(
             Hit::new(Kind::Dependency, 76.0, t)
@@ -2254,7 +2253,7 @@ fn detect_env(t: &str, ind: usize) -> Option<Hit> {
     }
     // apt
     if t.starts_with("E: Unable to locate package")
-        || (t.starts_with("E: Package") && t.contains("has no installation candidate"))
+        || (t.starts_with("E: Package") && t.has("has no installation candidate"))
         || t.starts_with("E: Unable to correct problems")
         || t.starts_with("E: Failed to fetch")
     {
@@ -2274,12 +2273,12 @@ fn detect_env(t: &str, ind: usize) -> Option<Hit> {
         );
     }
     // Maven / Gradle dependency resolution
-    if t.contains("Could not resolve dependencies")
-        || t.contains("Could not find artifact")
-        || t.contains("Could not resolve all dependencies")
-        || t.contains("Could not resolve all files")
-        || t.contains("Could not transfer artifact")
-        || t.contains("Non-resolvable parent POM")
+    if t.has("Could not resolve dependencies")
+        || t.has("Could not find artifact")
+        || t.has("Could not resolve all dependencies")
+        || t.has("Could not resolve all files")
+        || t.has("Could not transfer artifact")
+        || t.has("Non-resolvable parent POM")
     {
         return Some(
             Hit::new(Kind::Dependency, 76.0, t)
@@ -2288,16 +2287,16 @@ fn detect_env(t: &str, ind: usize) -> Option<Hit> {
         );
     }
     // Composer / Bundler / Cargo / CocoaPods / Dart
-    if t.contains("Your requirements could not be resolved")
-        || t.contains("version solving failed")
-        || t.contains("Could not find compatible versions")
-        || t.contains("could not find compatible versions")
-        || t.contains("Bundler could not find compatible versions")
-        || t.contains("failed to select a version for")
+    if t.has("Your requirements could not be resolved")
+        || t.has("version solving failed")
+        || t.has("Could not find compatible versions")
+        || t.has("could not find compatible versions")
+        || t.has("Bundler could not find compatible versions")
+        || t.has("failed to select a version for")
         || t.starts_with("Could not find gem")
-        || t.contains("An error occurred while installing")
-        || t.contains("An error occured while installing")
-        || t.contains("Unable to satisfy the following requirements")
+        || t.has("An error occurred while installing")
+        || t.has("An error occured while installing")
+        || t.has("Unable to satisfy the following requirements")
     {
         return Some(
             Hit::new(Kind::Dependency, 74.0, t)
@@ -2307,7 +2306,7 @@ fn detect_env(t: &str, ind: usize) -> Option<Hit> {
         );
     }
     if t.starts_with("- The requested package")
-        || (t.starts_with("- ") && t.contains(" requires ") && t.contains("-> no matching"))
+        || (t.starts_with("- ") && t.has(" requires ") && t.has("-> no matching"))
     {
         return Some(
             Hit::new(Kind::Dependency, 76.0, t)
@@ -2316,11 +2315,11 @@ fn detect_env(t: &str, ind: usize) -> Option<Hit> {
                 .style(Style::Indented),
         );
     }
-    if t.contains("error while loading shared libraries")
+    if t.has("error while loading shared libraries")
         || t.starts_with("ImportError: ")
         || t.starts_with("ModuleNotFoundError: ")
         || t.starts_with("Error: Cannot find module")
-        || t.contains("Can't locate ") && t.contains(" in @INC")
+        || t.has("Can't locate ") && t.has(" in @INC")
     {
         return Some(
             Hit::new(Kind::Dependency, 70.0, t)
@@ -2329,7 +2328,7 @@ fn detect_env(t: &str, ind: usize) -> Option<Hit> {
                 .role(Role::Sub),
         );
     }
-    if t.contains("Cannot find module") && ind <= 2 {
+    if t.has("Cannot find module") && ind <= 2 {
         return Some(
             Hit::new(Kind::Dependency, 60.0, t)
                 .fam(Fam::Other)
@@ -2420,23 +2419,22 @@ fn detect_generic(t: &str, ind: usize) -> Option<Hit> {
             );
         }
         if r.starts_with("Failed to execute goal") {
-            let (kind, score) = if r.contains("There are test failures")
-                || r.contains("There were test failures")
-            {
-                (Kind::TestFailure, 12.0)
-            } else if r.contains("Compilation failure") {
-                (Kind::CompileError, 30.0)
-            } else if r.contains("checkstyle")
-                || r.contains("spotless")
-                || r.contains("license")
-                || r.contains("enforcer")
-                || r.contains("animal-sniffer")
-                || r.contains("apache-rat")
-            {
-                (Kind::Lint, 60.0)
-            } else {
-                (Kind::Unknown, 35.0)
-            };
+            let (kind, score) =
+                if r.has("There are test failures") || r.has("There were test failures") {
+                    (Kind::TestFailure, 12.0)
+                } else if r.has("Compilation failure") {
+                    (Kind::CompileError, 30.0)
+                } else if r.has("checkstyle")
+                    || r.has("spotless")
+                    || r.has("license")
+                    || r.has("enforcer")
+                    || r.has("animal-sniffer")
+                    || r.has("apache-rat")
+                {
+                    (Kind::Lint, 60.0)
+                } else {
+                    (Kind::Unknown, 35.0)
+                };
             return Some(
                 Hit::new(kind, score, r)
                     .fw("maven")
@@ -2488,7 +2486,7 @@ fn detect_generic(t: &str, ind: usize) -> Option<Hit> {
         );
     }
     if t.starts_with("make: ***")
-        || t.starts_with("make[") && t.contains("***")
+        || t.starts_with("make[") && t.has("***")
         || t.starts_with("gmake: ***")
         || t.starts_with("ninja: build stopped")
         || t.starts_with("mingw32-make: ***")
@@ -2507,7 +2505,7 @@ fn detect_generic(t: &str, ind: usize) -> Option<Hit> {
                 .style(Style::Single(0)),
         );
     }
-    if t.starts_with("ERROR: \"") && t.contains("\" exited with") {
+    if t.starts_with("ERROR: \"") && t.has("\" exited with") {
         return Some(
             Hit::new(Kind::Unknown, 8.0, t)
                 .fam(Fam::Exit)
@@ -2517,10 +2515,10 @@ fn detect_generic(t: &str, ind: usize) -> Option<Hit> {
     if t.starts_with("##[error]Process completed with exit code")
         || t.starts_with("Error: Process completed with exit code")
         || t.starts_with("ERROR: Job failed")
-        || t.starts_with("Build step '") && t.contains("marked build as failure")
+        || t.starts_with("Build step '") && t.has("marked build as failure")
         || t.starts_with("Process finished with exit code")
         || t.starts_with("Error: Process exited with code")
-        || t.contains("Command failed with exit code")
+        || t.has("Command failed with exit code")
         || t.starts_with("Command exited with non-zero status")
         || t.starts_with("Exited with code")
         || t.starts_with("ERROR: InvocationError")
@@ -2545,7 +2543,7 @@ fn detect_generic(t: &str, ind: usize) -> Option<Hit> {
     if t.starts_with("Tests timed out")
         || t.starts_with("Test timed out")
         || has_ci(t, "timed out after")
-        || t.contains("Timeout of ") && t.contains("exceeded")
+        || t.has("Timeout of ") && t.has("exceeded")
     {
         return Some(
             Hit::new(Kind::Timeout, 60.0, t)
@@ -2586,13 +2584,13 @@ fn detect_generic(t: &str, ind: usize) -> Option<Hit> {
                 .style(Style::Single(6)),
         );
     }
-    if t.contains(": error:")
-        || t.contains(": fatal error:")
-        || t.contains(" error: ")
-        || t.contains("]: error")
-        || t.contains(" ERROR: ")
-        || t.contains(" ERROR ")
-        || t.contains("Error: ") && ind <= 2
+    if t.has(": error:")
+        || t.has(": fatal error:")
+        || t.has(" error: ")
+        || t.has("]: error")
+        || t.has(" ERROR: ")
+        || t.has(" ERROR ")
+        || t.has("Error: ") && ind <= 2
     {
         return Some(
             Hit::new(Kind::Unknown, 38.0, t)
@@ -2714,7 +2712,7 @@ fn karma_browser(t: &str) -> Option<&str> {
     if !t.starts_with(|c: char| c.is_ascii_uppercase()) {
         return None;
     }
-    let open = t.find(" (")?;
+    let open = t.pos(" (")?;
     let (name, version) = t[..open].rsplit_once(' ')?;
     let dotted = version.starts_with(|c: char| c.is_ascii_digit())
         && version.contains('.')
@@ -2722,7 +2720,7 @@ fn karma_browser(t: &str) -> Option<&str> {
     if !dotted || name.is_empty() {
         return None;
     }
-    let close = t[open..].find(") ")? + open;
+    let close = t[open..].pos(") ")? + open;
     Some(t[close + 2..].trim())
 }
 

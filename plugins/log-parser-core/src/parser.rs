@@ -7,7 +7,7 @@ use crate::detect::{self, Ctx, Fam, Hit, Role, Style, Term};
 use crate::junit::{JFail, Junit};
 use crate::norm;
 use crate::quiet;
-use crate::text::{all_of, cut, file_loc, has_ci, looks_like_path, shq};
+use crate::text::{Substr, all_of, cut, file_loc, has_ci, looks_like_path, shq};
 use crate::{Excerpt, Failure, Kind, Report};
 
 /// Tuning knobs for a [`Parser`].
@@ -137,6 +137,10 @@ pub struct Parser {
     line_no: u64,
     // context
     ring: Vec<String>,
+    /// Raw bytes of ring lines the fast path skipped, cleaned on demand.
+    ring_raw: Vec<Vec<u8>>,
+    /// Bit `i`: ring slot `i` holds a raw line (in `ring_raw`).
+    raw_slots: u64,
     ctx: Ctx,
     format: Option<&'static str>,
     gh: bool,
@@ -181,6 +185,8 @@ impl Parser {
             bytes: 0,
             line_no: 0,
             ring: vec![String::new(); RING],
+            ring_raw: vec![Vec::new(); RING],
+            raw_slots: 0,
             ctx: Ctx::new(),
             format: None,
             gh: false,
@@ -212,8 +218,8 @@ impl Parser {
             }
             if self.quiet() {
                 let at = chunk.len() - data.len();
-                let back = self.opts.context_before.min(RING - 2) + 1;
-                let skip = quiet::scan(&self.raw_kw, chunk, at, back, self.opts.max_line_bytes);
+                let skip = quiet::scan(&self.raw_kw, chunk, at, self.opts.max_line_bytes);
+                self.keep_raw(&chunk[at..at + skip.bytes], skip.lines);
                 self.quiet_from = self.line_no + skip.hold;
                 self.line_no += skip.lines;
                 data = &data[skip.bytes..];
@@ -255,6 +261,22 @@ impl Parser {
             && self.ctx.xc_failed.is_empty()
     }
 
+    /// Keep the last of `lines` skipped lines (`run` ends with `\n`) raw in
+    /// the ring, as context a failure's excerpt may start with.
+    fn keep_raw(&mut self, run: &[u8], lines: u64) {
+        let keep = lines.min(self.opts.context_before.min(RING - 2) as u64);
+        let mut end = run.len();
+        for k in 0..keep {
+            let stop = end - 1; // the `\n`
+            let start = memchr::memrchr(b'\n', &run[..stop]).map_or(0, |i| i + 1);
+            let slot = ((self.line_no + lines - k) as usize) % RING;
+            self.ring_raw[slot].clear();
+            self.ring_raw[slot].extend_from_slice(&run[start..stop]);
+            self.raw_slots |= 1 << slot;
+            end = start;
+        }
+    }
+
     fn append(&mut self, b: &[u8]) {
         let room = self.opts.max_line_bytes.saturating_sub(self.cur.len());
         let n = b.len().min(room);
@@ -293,6 +315,7 @@ impl Parser {
         let keep = cut(&line, 1024).len();
         line.truncate(keep);
         std::mem::swap(&mut self.ring[slot], &mut line);
+        self.raw_slots &= !(1 << slot);
         self.line = line;
         // reuse buffers
         let mut raw = raw;
@@ -306,8 +329,17 @@ impl Parser {
         self.prev_seg.clear();
     }
 
-    fn ring_line(&self, ln: u64) -> &str {
-        &self.ring[(ln as usize) % RING]
+    /// The cleaned text of line `ln`, one of the last [`RING`] lines.
+    fn ring_line(&mut self, ln: u64) -> &str {
+        let slot = (ln as usize) % RING;
+        if self.raw_slots & (1 << slot) != 0 {
+            // skipped by the fast path: clean it as `end_line` would have
+            let text = &mut self.ring[slot];
+            clean::clean_line(&self.ring_raw[slot], &mut self.scratch, text);
+            text.truncate(cut(text, 1024).len());
+            self.raw_slots &= !(1 << slot);
+        }
+        &self.ring[slot]
     }
 
     fn process(&mut self, orig: &str) {
@@ -321,7 +353,7 @@ impl Parser {
         }
         if self.junit.is_none()
             && memchr::memchr(b'<', s.as_bytes()).is_some()
-            && s.contains("<testsuite")
+            && s.has("<testsuite")
         {
             self.junit = Some(Junit::default());
         }
@@ -398,9 +430,9 @@ impl Parser {
                     self.section += 1;
                     self.section_start = ln;
                     self.ctx.sect = detect::Sect::None;
-                    if cmd.starts_with("./") || cmd.contains("/bin/") {
+                    if cmd.starts_with("./") || cmd.has("/bin/") {
                         let bin = cmd.split(' ').next().unwrap_or("");
-                        if bin.contains("test") {
+                        if bin.has("test") {
                             self.ctx.gtest_bin = Some(bin.to_string());
                         }
                     }
@@ -543,8 +575,8 @@ impl Parser {
         if self.line_no == 1 && (s.starts_with("<?xml") || s.starts_with("<testsuite")) {
             self.format = Some("junit-xml");
             self.junit = Some(Junit::default());
-        } else if s.contains("travis_fold:")
-            || s.contains("travis_time:")
+        } else if s.has("travis_fold:")
+            || s.has("travis_time:")
             || s.starts_with("Worker information")
         {
             self.format = Some("travis");
@@ -953,7 +985,7 @@ fn merge_fields(into: &mut Hit, from: &Hit) {
     }
     // the longer, more qualified id wins
     if let (Some(a), Some(b)) = (&into.test, &from.test) {
-        if b.len() > a.len() && b.contains("::") {
+        if b.len() > a.len() && b.has("::") {
             into.test = Some(b.clone());
         }
     }
@@ -1085,9 +1117,9 @@ fn decide(b: &mut Cand, s: &str, hit: Option<&Hit>, opts: &Options) -> Decision 
                 || t.starts_with("In file included")
                 || t.starts_with("In function")
                 || t.starts_with("In member function")
-                || t.contains(": In function")
-                || t.contains(": note:")
-                || t.contains("required from")
+                || t.has(": In function")
+                || t.has(": note:")
+                || t.has("required from")
                 || hit.is_some_and(|h| h.fam == b.hit.fam)
             {
                 Decision::Take
@@ -1159,7 +1191,7 @@ fn decide(b: &mut Cand, s: &str, hit: Option<&Hit>, opts: &Options) -> Decision 
                 }
             }
             Term::Asan => {
-                if t.contains("ABORTING") || t.starts_with("SUMMARY:") {
+                if t.has("ABORTING") || t.starts_with("SUMMARY:") {
                     Decision::TakeClose
                 } else {
                     Decision::Take
@@ -1181,7 +1213,7 @@ fn decide(b: &mut Cand, s: &str, hit: Option<&Hit>, opts: &Options) -> Decision 
             Term::NodeError => {
                 if ind == 0
                     && b.lines.len() > 1
-                    && (t.contains("Error") || t.contains("Exception"))
+                    && (t.has("Error") || t.has("Exception"))
                     && !t.starts_with('^')
                 {
                     Decision::TakeClose
@@ -1209,25 +1241,21 @@ fn msg_rank(t: &str) -> u8 {
     if t.starts_with("E  ") {
         return 9;
     }
-    if t.contains("panicked at")
+    if t.has("panicked at")
         || t.starts_with("Failure/Error:")
         || t.starts_with("Failed asserting")
-        || t.contains("Assert")
-        || t.contains("assert")
+        || t.has("Assert")
+        || t.has("assert")
     {
         return 8;
     }
-    if t.contains("Error:")
-        || t.contains("Exception:")
-        || t.contains("Error ")
-        || t.starts_with("** (")
-    {
+    if t.has("Error:") || t.has("Exception:") || t.has("Error ") || t.starts_with("** (") {
         return 7;
     }
     if t.starts_with("Expected")
         || t.starts_with("expected")
-        || t.contains("expected")
-        || t.contains("Expected")
+        || t.has("expected")
+        || t.has("Expected")
     {
         return 6;
     }
@@ -1236,7 +1264,7 @@ fn msg_rank(t: &str) -> u8 {
             return 5;
         }
     }
-    if t.contains("Error") || t.contains("error") || t.contains("fail") || t.contains("Fail") {
+    if t.has("Error") || t.has("error") || t.has("fail") || t.has("Fail") {
         return 4;
     }
     0
@@ -1337,7 +1365,7 @@ fn find_loc(l: &str) -> Option<(String, u32)> {
             .trim()
             .parse()
             .ok()?;
-        if f.contains("site-packages") || f.starts_with("/usr/lib") {
+        if f.has("site-packages") || f.starts_with("/usr/lib") {
             return None;
         }
         return Some((f.to_string(), n));
@@ -1351,7 +1379,7 @@ fn find_loc(l: &str) -> Option<(String, u32)> {
     // ruby: # ./spec/a_spec.rb:12:in `block'
     let t = t.strip_prefix("# ").unwrap_or(t);
     // dotnet: at X in /path/Foo.cs:line 12
-    if let Some(p) = t.find(" in ") {
+    if let Some(p) = t.pos(" in ") {
         let r = &t[p + 4..];
         if let Some((f, n)) = r.rsplit_once(":line ") {
             if looks_like_path(f) {
@@ -1364,9 +1392,7 @@ fn find_loc(l: &str) -> Option<(String, u32)> {
         if let Some(p) = t.rfind('(') {
             let inner = t[p + 1..].trim_end_matches(')');
             if let Some((f, n, _)) = file_loc(inner) {
-                if !f.contains("node_modules")
-                    && !f.starts_with("internal/")
-                    && !f.starts_with("node:")
+                if !f.has("node_modules") && !f.starts_with("internal/") && !f.starts_with("node:")
                 {
                     return Some((f.to_string(), n));
                 }
@@ -1383,8 +1409,7 @@ fn find_loc(l: &str) -> Option<(String, u32)> {
         }
     }
     let (f, n, _) = file_loc(t)?;
-    if n == 0 || f.contains("node_modules") || f.contains("site-packages") || f.contains("/rustc/")
-    {
+    if n == 0 || f.has("node_modules") || f.has("site-packages") || f.has("/rustc/") {
         return None;
     }
     Some((f.to_string(), n))

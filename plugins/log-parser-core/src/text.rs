@@ -1,24 +1,60 @@
 //! Small string helpers shared by the detectors.
 
+/// Substring search for the recognisers: `memchr` for the needle's first
+/// byte, then a comparison.
+///
+/// The recognisers make dozens of searches in each line they look at, with
+/// short literal needles in short haystacks. `str::contains`/`str::find`
+/// build a Two-Way searcher per call wherever std has no SIMD shortcut
+/// (which includes `wasm32-wasip2`, where the parser runs), and
+/// `memchr::memmem::find` builds a searcher per call for haystacks of 64
+/// bytes or more; both cost more than the search itself here.
+pub trait Substr {
+    /// Does `self` contain `needle`?
+    fn has(&self, needle: &str) -> bool;
+    /// Byte offset of the first `needle` in `self`.
+    fn pos(&self, needle: &str) -> Option<usize>;
+}
+
+impl Substr for str {
+    #[inline]
+    fn has(&self, needle: &str) -> bool {
+        self.pos(needle).is_some()
+    }
+    fn pos(&self, needle: &str) -> Option<usize> {
+        let (h, n) = (self.as_bytes(), needle.as_bytes());
+        let Some((&first, rest)) = n.split_first() else {
+            return Some(0);
+        };
+        let mut at = 0;
+        while let Some(i) = memchr::memchr(first, &h[at..]) {
+            let i = at + i;
+            if h[i + 1..].starts_with(rest) {
+                return Some(i);
+            }
+            at = i + 1;
+        }
+        None
+    }
+}
+
 /// ASCII case-insensitive search; `needle` must be lowercase ASCII.
 pub fn find_ci(hay: &str, needle: &str) -> Option<usize> {
     let h = hay.as_bytes();
     let n = needle.as_bytes();
-    if n.is_empty() {
+    let Some(&first) = n.first() else {
         return Some(0);
-    }
-    if h.len() < n.len() {
-        return None;
-    }
-    let first = n[0];
-    let upper = first.to_ascii_uppercase();
-    let mut i = 0;
-    while i + n.len() <= h.len() {
-        let c = h[i];
-        if (c == first || c == upper) && h[i..i + n.len()].eq_ignore_ascii_case(n) {
+    };
+    let mut at = 0;
+    while let Some(i) = memchr::memchr2(first, first.to_ascii_uppercase(), &h[at..]) {
+        let i = at + i;
+        if h.len() - i < n.len() {
+            return None;
+        }
+        if h[i..i + n.len()].eq_ignore_ascii_case(n) {
             return Some(i);
         }
-        i += 1;
+        at = i + 1;
     }
     None
 }
@@ -199,6 +235,18 @@ fn is_word(c: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn substr_finds_the_first_occurrence() {
+        assert_eq!("abcabc".pos("bc"), Some(1));
+        assert_eq!("abcabc".pos("cab"), Some(2));
+        assert_eq!("abcab".pos("abc"), Some(0));
+        assert_eq!("ab".pos("abc"), None);
+        assert_eq!("aab".pos("ab"), Some(1));
+        assert_eq!("x".pos(""), Some(0));
+        assert!("héllo wörld".has("wö"));
+        assert!(!"".has("a"));
+    }
 
     #[test]
     fn locs() {
