@@ -28,7 +28,7 @@ const TARGET_BYTES: u64 = 100 * 1000 * 1000;
 /// Bump when the generator changes, so a stale file is rewritten.
 const GENERATOR: u32 = 1;
 /// Interleaved rounds for the summary.
-const ROUNDS: usize = 15;
+const ROUNDS: usize = 31;
 
 fn data_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -221,15 +221,20 @@ fn main() {
 
     let (mut s, mut n, mut gr) = (Vec::new(), Vec::new(), Vec::new());
     let (mut s_cpu, mut n_cpu) = (Vec::new(), Vec::new());
-    for _ in 0..ROUNDS {
-        let (t, c) = (Instant::now(), thread_cpu());
-        sandbox(&mut session, &path);
-        s.push(t.elapsed());
-        s_cpu.push(thread_cpu() - c);
-        let (t, c) = (Instant::now(), thread_cpu());
-        native(&path, &mut buf);
-        n.push(t.elapsed());
-        n_cpu.push(thread_cpu() - c);
+    for round in 0..ROUNDS {
+        // alternate which goes first, so neither always runs on a warm cache
+        for first in [round % 2 == 0, round % 2 != 0] {
+            let (t, c) = (Instant::now(), thread_cpu());
+            if first {
+                sandbox(&mut session, &path);
+                s.push(t.elapsed());
+                s_cpu.push(thread_cpu() - c);
+            } else {
+                native(&path, &mut buf);
+                n.push(t.elapsed());
+                n_cpu.push(thread_cpu() - c);
+            }
+        }
         let t = Instant::now();
         grep(&path);
         gr.push(t.elapsed());

@@ -4,8 +4,20 @@
 /// [`timestamp_len`].
 const TS_WORDS: [(usize, u64, u64); 3] = [ts_word(0), ts_word(8), ts_word(11)];
 
+/// Seven fraction digits and `Z`, as (shape word, add word).
+const FRACTION: (u64, u64) = {
+    let (_, shape, add) = shape_word(b"0000000Z", 0);
+    (shape, add)
+};
+
 const fn ts_word(at: usize) -> (usize, u64, u64) {
-    let shape = b"0000-00-00T00:00:00";
+    shape_word(b"0000-00-00T00:00:00", at)
+}
+
+/// Eight bytes of `shape` from `at`: the XOR word and the add word that
+/// sets a byte's top bit unless it is a digit (where `shape` has `0`) or
+/// exactly the shape's byte.
+const fn shape_word(shape: &[u8], at: usize) -> (usize, u64, u64) {
     let mut bytes = [0u8; 8];
     let mut add = [0u8; 8];
     let mut i = 0;
@@ -38,6 +50,13 @@ pub fn timestamp_len(b: &[u8]) -> usize {
     let mut i = 19;
     if i < b.len() && b[i] == b'.' {
         i += 1;
+        // GitHub's seven digits and `Z` in one word
+        if b.len() >= 28 {
+            let x = u64::from_le_bytes(b[20..28].try_into().expect("8 bytes")) ^ FRACTION.0;
+            if (x | x.wrapping_add(FRACTION.1)) & 0x8080_8080_8080_8080 == 0 {
+                i = 27;
+            }
+        }
         while i < b.len() && b[i].is_ascii_digit() {
             i += 1;
         }
@@ -171,6 +190,9 @@ mod tests {
     fn timestamps() {
         assert_eq!(timestamp_len(b"2026-06-21T05:34:54.5273610Z x"), 29);
         assert_eq!(timestamp_len(b"2026-06-21T05:34:54Z x"), 21);
+        assert_eq!(timestamp_len(b"2026-06-21T05:34:54.123456789Z x"), 31);
+        assert_eq!(timestamp_len(b"2026-06-21T05:34:54.1234567 x"), 0);
+        assert_eq!(timestamp_len(b"2026-06-21T05:34:54.1234567Z"), 28);
         assert_eq!(timestamp_len(b"2026-06-21T05:34:54.5Zx"), 22);
         // every position of the shape is checked
         let good = b"2026-06-21T05:34:54.5273610Z x";
