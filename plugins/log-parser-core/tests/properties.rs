@@ -1,27 +1,20 @@
-//! Chunking does not change the report; no input makes the parser panic.
+//! Properties of the parser core, checked with proptest: no input makes it
+//! panic or give a malformed excerpt, cutting the input into chunks does not
+//! change the report, and neither does the fast path.
 
 use cifix_logparse::{Options, Parser, Report, parse_bytes, signature};
+use proptest::collection::vec;
+use proptest::prelude::*;
+use proptest::sample::select;
 
-/// xorshift64*: deterministic, dependency-free randomness for the properties.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-fn chunked(input: &[u8], rng: &mut Rng, opts: &Options) -> Report {
+/// Feed `input` in chunks whose sizes cycle through `cuts`.
+fn chunked(input: &[u8], cuts: &[usize], opts: &Options) -> Report {
     let mut p = Parser::new(opts.clone());
     let mut i = 0;
-    while i < input.len() {
-        let small = rng.below(4) == 0;
-        let n = 1 + rng.below(if small { 3 } else { 200 });
+    for &n in cuts.iter().cycle() {
+        if i >= input.len() {
+            break;
+        }
         let j = (i + n).min(input.len());
         p.feed(&input[i..j]);
         i = j;
@@ -29,144 +22,168 @@ fn chunked(input: &[u8], rng: &mut Rng, opts: &Options) -> Report {
     p.finish()
 }
 
-fn corpus() -> Vec<Vec<u8>> {
+fn whole(input: &[u8], opts: &Options) -> Report {
+    let mut p = Parser::new(opts.clone());
+    p.feed(input);
+    p.finish()
+}
+
+/// The fixture logs, plus CRLF, lone-CR progress lines, ANSI and
+/// multi-byte text.
+fn fixtures() -> Vec<Vec<u8>> {
     let dir = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
     let mut v: Vec<Vec<u8>> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| std::fs::read(e.unwrap().path()).unwrap())
         .collect();
-    // CRLF, lone CR progress lines, ANSI and multi-byte text across boundaries
     v.push(b"progress 10%\rprogress 100%\r\nerror: \xe2\x9c\x97 broke \x1b[31mhere\x1b[0m\r\n\xff\xfe tail".to_vec());
     v
 }
 
-#[test]
-fn random_chunking_gives_same_report() {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    for cr in [false, true] {
-        let opts = Options {
-            cr_newlines: cr,
-            ..Options::default()
-        };
-        for input in corpus() {
-            let mut whole = Parser::new(opts.clone());
-            whole.feed(&input);
-            let whole = whole.finish();
-            for _ in 0..20 {
-                assert_eq!(chunked(&input, &mut rng, &opts), whole);
-            }
-        }
-    }
-}
+/// Lines that do not matter, as most of a log.
+const NOISE: &[&[u8]] = &[b"test a::b ... ok", b"  collecting words here", b"", b"   "];
 
-/// Logs long enough for the fast path: each fixture after 300 lines of
-/// noise, and random mixes of lines that matter and lines that do not.
-fn long_logs(rng: &mut Rng) -> Vec<Vec<u8>> {
-    let noise = |i: usize| format!("2026-06-21T05:34:54.{i:07}Z test mod_{i}::case ... ok\n");
-    let mut v = Vec::new();
-    for f in corpus() {
-        let mut log: Vec<u8> = (0..300).flat_map(|i| noise(i).into_bytes()).collect();
-        log.extend_from_slice(&f);
-        log.extend((0..100).flat_map(|i| noise(i).into_bytes()));
-        v.push(log);
-    }
-    let lines: &[&[u8]] = &[
-        b"test a::b ... ok",
-        b"  collecting words here",
-        b"",
-        b"   ",
-        b"error: something broke",
-        b"src/lib.rs:12:5: expected x",
-        b"1) Suite does a thing",
-        b"$ make test",
-        b"##[group]Run cargo test",
-        b"##[endgroup]",
-        b"##[error]Process completed with exit code 1.",
-        b"/home/runner/work/x/y.js",
-        b"lonelyword",
-        b"\x1b[31mred\x1b[0m words",
-        b"tab\tseparated words",
-        b"progress 10%\rprogress 100%",
-        b"FAIL\tgithub.com/o/r/pkg\t0.01s",
-        b"--- FAIL: TestX (0.00s)",
-        b"The command \"make\" exited with 2.",
-        b"The following tests FAILED:",
-        b"<testsuite name=\"x\" failures=\"1\">",
-        b"[info] compiling 3 files",
-        b"\xc2\xa0$ indented by a no-break space",
-        b"    at Object.<anonymous> (src/a.test.js:3:7)",
+/// Lines that matter to the parser in one way or another.
+const SIGNAL: &[&[u8]] = &[
+    b"error: something broke",
+    b"src/lib.rs:12:5: expected x",
+    b"1) Suite does a thing",
+    b"$ make test",
+    b"##[group]Run cargo test",
+    b"##[endgroup]",
+    b"##[error]Process completed with exit code 1.",
+    b"/home/runner/work/x/y.js",
+    b"lonelyword",
+    b"\x1b[31mred\x1b[0m words",
+    b"tab\tseparated words",
+    b"progress 10%\rprogress 100%",
+    b"FAIL\tgithub.com/o/r/pkg\t0.01s",
+    b"--- FAIL: TestX (0.00s)",
+    b"    x_test.go:12: want 1, got 2",
+    b"thread 'a::b' panicked at src/lib.rs:3:5:",
+    b"The command \"make\" exited with 2.",
+    b"The following tests FAILED:",
+    b"<testsuite name=\"x\" failures=\"1\">",
+    b"travis_time:start:0a1b",
+    b"[info] compiling 3 files",
+    b"\xc2\xa0$ indented by a no-break space",
+    b"    at Object.<anonymous> (src/a.test.js:3:7)",
+    b"E       assert 1 == 2",
+    b"Failures:",
+    b"\xff\xfe broken utf-8",
+];
+
+/// One log line: mostly noise, sometimes signal or random bytes, with or
+/// without a GitHub timestamp, ended by `\n`, `\r\n` or `\r`.
+fn line() -> impl Strategy<Value = Vec<u8>> {
+    let text = prop_oneof![
+        8 => select(NOISE).prop_map(<[u8]>::to_vec),
+        3 => select(SIGNAL).prop_map(<[u8]>::to_vec),
+        1 => vec(any::<u8>(), 0..60),
     ];
-    for round in 0..40 {
-        let mut log = Vec::new();
-        for _ in 0..(400 + rng.below(1500)) {
-            // mostly noise, like real logs
-            let l = if rng.below(10) < 8 {
-                lines[rng.below(4)]
-            } else {
-                lines[rng.below(lines.len())]
-            };
-            if round % 2 == 0 {
-                log.extend_from_slice(b"2026-06-21T05:34:54.5273610Z ");
-            }
-            log.extend_from_slice(l);
-            log.extend_from_slice(if rng.below(20) == 0 { b"\r\n" } else { b"\n" });
+    let end = prop_oneof![18 => Just(&b"\n"[..]), 1 => Just(&b"\r\n"[..]), 1 => Just(&b"\r"[..])];
+    (any::<bool>(), text, end).prop_map(|(ts, text, end)| {
+        let mut l = Vec::new();
+        if ts {
+            l.extend_from_slice(b"2026-06-21T05:34:54.5273610Z ");
         }
-        v.push(log);
+        l.extend_from_slice(&text);
+        l.extend_from_slice(end);
+        l
+    })
+}
+
+fn log(lines: std::ops::Range<usize>) -> impl Strategy<Value = Vec<u8>> {
+    vec(line(), lines).prop_map(|ls| ls.concat())
+}
+
+/// Chunk sizes: many tiny ones (lines and UTF-8 split anywhere) and some big.
+fn cuts() -> impl Strategy<Value = Vec<usize>> {
+    vec(prop_oneof![1usize..4, 1usize..300, 1000usize..5000], 1..16)
+}
+
+/// More lines than the format sniffing window, so the fast path engages.
+fn noise_prefix() -> Vec<u8> {
+    (0..250)
+        .flat_map(|i| {
+            format!("2026-06-21T05:34:54.{i:07}Z test mod_{i}::case ... ok\n").into_bytes()
+        })
+        .collect()
+}
+
+fn check_excerpts(r: &Report, len: usize) {
+    assert_eq!(r.bytes, len as u64);
+    for f in &r.failures {
+        assert!(f.excerpt.start_line >= 1 && f.excerpt.end_line >= f.excerpt.start_line);
+        assert!(f.excerpt.end_line - f.excerpt.start_line < 50);
+        assert!(f.excerpt.end_line <= r.lines.max(1));
     }
-    v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in vec(any::<u8>(), 0..4096), cuts in cuts()) {
+        check_excerpts(&parse_bytes(&bytes), bytes.len());
+        chunked(&bytes, &cuts, &Options::default());
+    }
+
+    #[test]
+    fn log_like_input_gives_sane_excerpts(input in log(0..600)) {
+        check_excerpts(&parse_bytes(&input), input.len());
+    }
+
+    #[test]
+    fn chunking_does_not_change_the_report(
+        input in log(0..400),
+        cuts in cuts(),
+        cr_newlines in any::<bool>(),
+    ) {
+        let opts = Options { cr_newlines, ..Options::default() };
+        prop_assert_eq!(chunked(&input, &cuts, &opts), whole(&input, &opts));
+    }
+
+    #[test]
+    fn fast_skip_does_not_change_the_report(
+        body in log(0..1500),
+        cuts in cuts(),
+        cr_newlines in any::<bool>(),
+    ) {
+        let mut input = noise_prefix();
+        input.extend_from_slice(&body);
+        let full = Options { cr_newlines, fast_skip: false, ..Options::default() };
+        let fast = Options { cr_newlines, ..Options::default() };
+        let want = whole(&input, &full);
+        prop_assert_eq!(&whole(&input, &fast), &want);
+        prop_assert_eq!(&chunked(&input, &cuts, &fast), &want);
+    }
 }
 
 #[test]
-fn fast_skip_gives_the_same_report() {
-    let mut rng = Rng(7);
-    for input in long_logs(&mut rng) {
-        for cr in [false, true] {
+fn fixtures_give_the_same_report_in_chunks_and_on_the_fast_path() {
+    for f in fixtures() {
+        let mut long = noise_prefix();
+        long.extend_from_slice(&f);
+        long.extend_from_slice(&noise_prefix());
+        for cr_newlines in [false, true] {
             let full = Options {
-                cr_newlines: cr,
+                cr_newlines,
                 fast_skip: false,
                 ..Options::default()
             };
             let fast = Options {
-                cr_newlines: cr,
+                cr_newlines,
                 ..Options::default()
             };
-            let mut p = Parser::new(full.clone());
-            p.feed(&input);
-            let want = p.finish();
-            assert_eq!(chunked(&input, &mut rng, &full), want);
-            let mut p = Parser::new(fast.clone());
-            p.feed(&input);
-            assert_eq!(p.finish(), want, "{}", String::from_utf8_lossy(&input));
-            for _ in 0..3 {
-                assert_eq!(chunked(&input, &mut rng, &fast), want);
+            for input in [&f, &long] {
+                let want = whole(input, &full);
+                for cuts in [&[1][..], &[3, 1, 7], &[64], &[4096], &[1 << 20]] {
+                    assert_eq!(chunked(input, cuts, &full), want);
+                    assert_eq!(chunked(input, cuts, &fast), want);
+                }
             }
         }
-    }
-}
-
-#[test]
-fn arbitrary_bytes_never_panic() {
-    let mut rng = Rng(42);
-    let alphabet: &[u8] = b"\n\r\t \x1b[]0123456789:;.,/()<>_-=#!*abcdefgERRORFAILtest error failed panic \xe2\x9c\x97\xff\xc3";
-    for round in 0..300 {
-        let len = rng.below(4000);
-        let bytes: Vec<u8> = (0..len)
-            .map(|_| {
-                if round % 3 == 0 {
-                    rng.next() as u8
-                } else {
-                    alphabet[rng.below(alphabet.len())]
-                }
-            })
-            .collect();
-        let r = parse_bytes(&bytes);
-        assert_eq!(r.bytes, bytes.len() as u64);
-        for f in &r.failures {
-            assert!(f.excerpt.start_line >= 1 && f.excerpt.end_line >= f.excerpt.start_line);
-            assert!(f.excerpt.end_line - f.excerpt.start_line < 50);
-            assert!(f.excerpt.end_line <= r.lines.max(1));
-        }
-        let _ = chunked(&bytes, &mut rng, &Options::default());
     }
     assert_eq!(parse_bytes(b"").failures.len(), 0);
     assert_eq!(parse_bytes(b"").lines, 0);
