@@ -889,6 +889,7 @@ fn go_pkg_dir(pkg: &str) -> String {
 
 /// Lines worth running the recognisers on even without a keyword:
 /// numbered items (`1) name`) and `path:line` locations.
+#[inline]
 pub(crate) fn structural(s: &[u8]) -> bool {
     let t = s.trim_ascii_start();
     if t.is_empty() {

@@ -13,6 +13,8 @@
 //! parser keeps the last few raw and cleans them only if a failure's excerpt
 //! starts among them.
 
+use std::collections::HashMap;
+
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind, StartKind};
@@ -40,77 +42,136 @@ pub struct Skip {
 /// start of a JUnit report (`<testsuite`), or a control byte other than tab
 /// (escapes and control bytes change what a line cleans to)?
 ///
-/// A keyword search is one dependent table lookup per byte, so a single
-/// search waits on memory latency; [`Keywords::first_hit`] walks four lines
-/// in lockstep, which keeps four lookups in flight at once.
+/// The automaton is `aho-corasick`'s DFA, copied into a table made for this
+/// one question: byte classes, 16-bit premultiplied state ids, and every
+/// transition into a match going to [`SEEN`], which never leaves. A line
+/// holds a keyword exactly when its walk ends in `SEEN`, so the walk needs no
+/// test per byte, and indexing by a `u16` into a 65 536-entry table needs no
+/// bounds check. One walk is a chain of dependent loads, so
+/// [`Keywords::first_hit`] walks four lines in lockstep.
 pub struct Keywords {
-    dfa: DFA,
-    start: StateID,
+    /// Byte to class.
+    classes: [u8; 256],
+    /// `state + class` to next state (states premultiplied by the number of
+    /// classes).
+    table: Box<[u16; 1 << 16]>,
+    start: u16,
 }
+
+/// The state after a keyword.
+const SEEN: u16 = 0;
 
 impl Keywords {
     /// An automaton for `words` and the fixed triggers.
+    ///
+    /// # Panics
+    /// When the automaton does not fit the 16-bit table (thousands of
+    /// keywords); the parser's fixed list is far below that (a test checks).
     pub fn new<'a>(words: impl IntoIterator<Item = &'a str>) -> Keywords {
         let controls = (0u8..0x20).chain([0x7f]).filter(|&c| c != b'\t');
-        let words = words
+        let words: Vec<Vec<u8>> = words
             .into_iter()
             .map(|w| w.as_bytes().to_vec())
             .chain([b"<testsuite".to_vec()])
-            .chain(controls.map(|c| vec![c]));
+            .chain(controls.map(|c| vec![c]))
+            .collect();
         let dfa = DFA::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .start_kind(StartKind::Unanchored)
             .prefilter(false)
-            .build(words)
+            .build(&words)
             .expect("keyword automaton");
-        let start = dfa.start_state(Anchored::No).expect("unanchored start");
-        Keywords { dfa, start }
-    }
-
-    /// Does `hay` hold a keyword, continuing from state `sid`?
-    fn any_from(&self, mut sid: StateID, hay: &[u8]) -> bool {
-        for &b in hay {
-            sid = self.dfa.next_state(Anchored::No, sid, b);
-            if self.dfa.is_special(sid) && self.dfa.is_match(sid) {
-                return true;
+        // Bytes in no keyword (in either case) all act alike: class 0.
+        let mut classes = [0u8; 256];
+        let mut reps = vec![0u8]; // a byte of each class
+        for w in &words {
+            for &b in w {
+                let b = b.to_ascii_lowercase();
+                if classes[usize::from(b)] == 0 {
+                    classes[usize::from(b)] = u8::try_from(reps.len()).expect("under 256 classes");
+                    classes[usize::from(b.to_ascii_uppercase())] = classes[usize::from(b)];
+                    reps.push(b);
+                }
             }
         }
-        false
+        reps[0] = (0..=255u8)
+            .find(|&b| classes[usize::from(b)] == 0)
+            .expect("some byte is in no keyword");
+        let stride = reps.len();
+        // Number the DFA's states from the start, breadth first; state 0 is SEEN.
+        let start = dfa.start_state(Anchored::No).expect("unanchored start");
+        let mut ids: HashMap<StateID, usize> = HashMap::from([(start, 1)]);
+        let mut rows: Vec<Vec<usize>> = vec![vec![0; stride], Vec::new()];
+        let mut todo = vec![start];
+        while let Some(sid) = todo.pop() {
+            let row = ids[&sid];
+            let mut next = vec![0; stride];
+            for (c, &b) in reps.iter().enumerate() {
+                let t = dfa.next_state(Anchored::No, sid, b);
+                next[c] = if dfa.is_match(t) {
+                    0
+                } else {
+                    *ids.entry(t).or_insert_with(|| {
+                        rows.push(Vec::new());
+                        todo.push(t);
+                        rows.len() - 1
+                    })
+                };
+            }
+            rows[row] = next;
+        }
+        assert!(
+            rows.len() * stride <= 1 << 16,
+            "keyword automaton too big: {} states x {stride} classes",
+            rows.len()
+        );
+        let mut table: Box<[u16; 1 << 16]> = vec![0u16; 1 << 16]
+            .into_boxed_slice()
+            .try_into()
+            .expect("2^16 entries");
+        for (r, row) in rows.iter().enumerate() {
+            for (c, &t) in row.iter().enumerate() {
+                table[r * stride + c] = (t * stride) as u16;
+            }
+        }
+        Keywords {
+            classes,
+            table,
+            start: stride as u16,
+        }
+    }
+
+    #[inline(always)]
+    fn step(&self, s: u16, b: u8) -> u16 {
+        self.table[usize::from(s.wrapping_add(u16::from(self.classes[usize::from(b)])))]
+    }
+
+    /// The state after walking `hay` from `s`.
+    fn walk(&self, mut s: u16, hay: &[u8]) -> u16 {
+        for &b in hay {
+            s = self.step(s, b);
+        }
+        s
     }
 
     /// Index of the first of `lines` holding a keyword.
     fn first_hit(&self, lines: &[&[u8]]) -> Option<usize> {
-        if lines.len() < BATCH {
-            return lines.iter().position(|l| self.any_from(self.start, l));
+        if lines.len() != BATCH {
+            return lines.iter().position(|l| self.walk(self.start, l) == SEEN);
         }
-        let d = &self.dfa;
-        let a = Anchored::No;
         let [l0, l1, l2, l3] = [lines[0], lines[1], lines[2], lines[3]];
-        let m = |sid| d.is_match(sid) as u32;
-        let [mut s0, mut s1, mut s2, mut s3] = [self.start; BATCH];
-        // bit k: line k holds a keyword
-        let mut hits = 0u32;
-        // Four bytes per round: fewer loop iterations, and so fewer of the
-        // sandbox's interruption checks (one per iteration).
-        let common = l0.len().min(l1.len()).min(l2.len()).min(l3.len()) & !3;
+        let common = l0.len().min(l1.len()).min(l2.len()).min(l3.len());
         let (l0, l1, l2, l3) = (&l0[..common], &l1[..common], &l2[..common], &l3[..common]);
-        let mut i = 0;
-        while i < common {
-            for j in i..i + 4 {
-                s0 = d.next_state(a, s0, l0[j]);
-                s1 = d.next_state(a, s1, l1[j]);
-                s2 = d.next_state(a, s2, l2[j]);
-                s3 = d.next_state(a, s3, l3[j]);
-                hits |= m(s0) | m(s1) << 1 | m(s2) << 2 | m(s3) << 3;
-            }
-            if hits & 1 != 0 {
-                return Some(0);
-            }
-            i += 4;
+        let [mut s0, mut s1, mut s2, mut s3] = [self.start; BATCH];
+        for i in 0..common {
+            s0 = self.step(s0, l0[i]);
+            s1 = self.step(s1, l1[i]);
+            s2 = self.step(s2, l2[i]);
+            s3 = self.step(s3, l3[i]);
         }
         let s = [s0, s1, s2, s3];
-        (0..BATCH).find(|&k| hits & (1 << k) != 0 || self.any_from(s[k], &lines[k][common..]))
+        (0..BATCH).find(|&k| self.walk(s[k], &lines[k][common..]) == SEEN)
     }
 }
 
@@ -120,6 +181,8 @@ impl Keywords {
 pub fn scan(kw: &Keywords, chunk: &[u8], at: usize, max_line: usize) -> Skip {
     let mut n = 0u64; // skippable lines seen
     let mut pos = at; // start of the next line to look at
+    // one searcher for all line ends (cheaper than a search per line)
+    let mut ends = memchr::memchr2_iter(b'\n', b'\r', &chunk[at..]);
     loop {
         // Up to BATCH lines that are skippable but for keywords.
         let mut batch = [(0usize, &b""[..]); BATCH];
@@ -127,11 +190,11 @@ pub fn scan(kw: &Keywords, chunk: &[u8], at: usize, max_line: usize) -> Skip {
         let mut next = pos;
         let mut stop = None;
         while m < BATCH {
-            let Some(e) = memchr::memchr2(b'\n', b'\r', &chunk[next..]) else {
+            let Some(e) = ends.next() else {
                 stop = Some(0);
                 break;
             };
-            let end = next + e;
+            let end = at + e;
             let body = (chunk[end] == b'\n')
                 .then(|| skippable(&chunk[next..end], max_line))
                 .flatten();
@@ -166,6 +229,7 @@ pub fn scan(kw: &Keywords, chunk: &[u8], at: usize, max_line: usize) -> Skip {
 /// Can this raw line (no line break) be skipped, keywords aside? It must
 /// clean to something the recognisers and the CI-structure checks ignore.
 /// Returns the part of the line keywords are searched in.
+#[inline]
 fn skippable(raw: &[u8], max_line: usize) -> Option<&[u8]> {
     if raw.len() > max_line {
         return None;
@@ -255,6 +319,10 @@ mod tests {
         assert_eq!(kw.first_hit(&[long, b"<TestSuite name=x>"]), Some(1));
         assert_eq!(kw.first_hit(&[long, b"\x1b[31mred"]), Some(1));
         assert_eq!(kw.first_hit(&[b"tab\tok", b"bell\x07"]), Some(1));
+        assert_eq!(kw.first_hit(&[b"nul\0"]), Some(0));
+        // a keyword that ends a line, and one cut short
+        assert_eq!(kw.first_hit(&[long, long, long, b"xx fail"]), Some(3));
+        assert_eq!(kw.first_hit(&[long, long, long, b"xx fai"]), None);
     }
 
     #[test]
@@ -271,6 +339,13 @@ mod tests {
             hold: 2,
         };
         assert_eq!(run(b"a b\nc d\r\ne f\n"), want);
+    }
+
+    #[test]
+    fn the_parser_keywords_fit_the_table() {
+        let kw = Keywords::new(crate::detect::KEYWORDS.iter().copied());
+        assert_ne!(kw.walk(kw.start, b"test a::b ... ok"), SEEN);
+        assert_eq!(kw.walk(kw.start, b"Exception in thread"), SEEN);
     }
 
     #[test]
