@@ -25,6 +25,9 @@ use crate::text::level_prefix_len;
 /// Lines whose keywords are searched together.
 const BATCH: usize = 4;
 
+/// Bytes of each line walked per loop iteration in [`Keywords::first_hit`].
+const UNROLL: usize = 8;
+
 /// What [`scan`] found.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Skip {
@@ -43,30 +46,31 @@ pub struct Skip {
 /// (escapes and control bytes change what a line cleans to)?
 ///
 /// The automaton is `aho-corasick`'s DFA, copied into a table made for this
-/// one question: byte classes, 16-bit premultiplied state ids, and every
-/// transition into a match going to [`SEEN`], which never leaves. A line
-/// holds a keyword exactly when its walk ends in `SEEN`, so the walk needs no
-/// test per byte, and indexing by a `u16` into a 65 536-entry table needs no
-/// bounds check. One walk is a chain of dependent loads, so
-/// [`Keywords::first_hit`] walks four lines in lockstep.
+/// one question: a row of 256 entries per state, premultiplied state ids,
+/// and every transition into a match going to [`SEEN`], which never leaves.
+/// A line holds a keyword exactly when its walk ends in `SEEN`, so the walk
+/// needs no test per byte, and a masked index into a table of fixed size
+/// needs no bounds check. One walk is a chain of dependent loads, so
+/// [`Keywords::first_hit`] walks four lines in lockstep (and keeps few
+/// values live, so that the sandbox's compiler need not spill them).
 pub struct Keywords {
-    /// Byte to class.
-    classes: [u8; 256],
-    /// `state + class` to next state (states premultiplied by the number of
-    /// classes).
-    table: Box<[u16; 1 << 16]>,
-    start: u16,
+    /// `state + byte` to next state (states premultiplied by 256).
+    table: Box<[u32; TABLE]>,
+    start: u32,
 }
 
+/// Entries in [`Keywords`]' table: room for 512 states.
+const TABLE: usize = 1 << 17;
+
 /// The state after a keyword.
-const SEEN: u16 = 0;
+const SEEN: u32 = 0;
 
 impl Keywords {
     /// An automaton for `words` and the fixed triggers.
     ///
     /// # Panics
-    /// When the automaton does not fit the 16-bit table (thousands of
-    /// keywords); the parser's fixed list is far below that (a test checks).
+    /// When the automaton has more than 512 states (hundreds of keywords);
+    /// the parser's list has under 400 (a test checks).
     pub fn new<'a>(words: impl IntoIterator<Item = &'a str>) -> Keywords {
         let controls = (0u8..0x20).chain([0x7f]).filter(|&c| c != b'\t');
         let words: Vec<Vec<u8>> = words
@@ -122,33 +126,29 @@ impl Keywords {
             rows[row] = next;
         }
         assert!(
-            rows.len() * stride <= 1 << 16,
-            "keyword automaton too big: {} states x {stride} classes",
+            rows.len() * 256 <= TABLE,
+            "keyword automaton too big: {} states",
             rows.len()
         );
-        let mut table: Box<[u16; 1 << 16]> = vec![0u16; 1 << 16]
+        let mut table: Box<[u32; TABLE]> = vec![0u32; TABLE]
             .into_boxed_slice()
             .try_into()
-            .expect("2^16 entries");
+            .expect("TABLE entries");
         for (r, row) in rows.iter().enumerate() {
-            for (c, &t) in row.iter().enumerate() {
-                table[r * stride + c] = (t * stride) as u16;
+            for b in 0..256 {
+                table[r * 256 + b] = (row[usize::from(classes[b])] * 256) as u32;
             }
         }
-        Keywords {
-            classes,
-            table,
-            start: stride as u16,
-        }
+        Keywords { table, start: 256 }
     }
 
     #[inline(always)]
-    fn step(&self, s: u16, b: u8) -> u16 {
-        self.table[usize::from(s.wrapping_add(u16::from(self.classes[usize::from(b)])))]
+    fn step(&self, s: u32, b: u8) -> u32 {
+        self.table[(s as usize + usize::from(b)) & (TABLE - 1)]
     }
 
     /// The state after walking `hay` from `s`.
-    fn walk(&self, mut s: u16, hay: &[u8]) -> u16 {
+    fn walk(&self, mut s: u32, hay: &[u8]) -> u32 {
         for &b in hay {
             s = self.step(s, b);
         }
@@ -156,6 +156,10 @@ impl Keywords {
     }
 
     /// Index of the first of `lines` holding a keyword.
+    ///
+    /// Never inlined: a small function of its own gets better registers in
+    /// the sandbox.
+    #[inline(never)]
     fn first_hit(&self, lines: &[&[u8]]) -> Option<usize> {
         if lines.len() != BATCH {
             return lines.iter().position(|l| self.walk(self.start, l) == SEEN);
@@ -164,7 +168,24 @@ impl Keywords {
         let common = l0.len().min(l1.len()).min(l2.len()).min(l3.len());
         let (l0, l1, l2, l3) = (&l0[..common], &l1[..common], &l2[..common], &l3[..common]);
         let [mut s0, mut s1, mut s2, mut s3] = [self.start; BATCH];
-        for i in 0..common {
+        // Blocks of UNROLL bytes: the sandbox checks its deadline on every
+        // loop iteration, and values live across that check stay on the
+        // stack, so the fewer iterations the better.
+        let blocks = l0
+            .chunks_exact(UNROLL)
+            .zip(l1.chunks_exact(UNROLL))
+            .zip(l2.chunks_exact(UNROLL))
+            .zip(l3.chunks_exact(UNROLL));
+        for (((b0, b1), b2), b3) in blocks {
+            for j in 0..UNROLL {
+                s0 = self.step(s0, b0[j]);
+                s1 = self.step(s1, b1[j]);
+                s2 = self.step(s2, b2[j]);
+                s3 = self.step(s3, b3[j]);
+            }
+        }
+        let done = common / UNROLL * UNROLL;
+        for i in done..common {
             s0 = self.step(s0, l0[i]);
             s1 = self.step(s1, l1[i]);
             s2 = self.step(s2, l2[i]);
