@@ -1,5 +1,7 @@
 //! The streaming parser: line splitting, context ring, blocks and ranking.
 
+use std::sync::OnceLock;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::clean;
@@ -51,6 +53,23 @@ impl Default for Options {
 }
 
 const RING: usize = 64;
+/// The keyword automata (for the recognisers and for the fast path), built
+/// once per process: building them takes milliseconds, and a zip of job
+/// logs makes a parser per file.
+fn automata() -> &'static (AhoCorasick, quiet::Keywords) {
+    static AUTOMATA: OnceLock<(AhoCorasick, quiet::Keywords)> = OnceLock::new();
+    AUTOMATA.get_or_init(|| {
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostFirst)
+            // a full DFA: one table lookup per byte, no SIMD needed (wasm)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(detect::KEYWORDS)
+            .expect("keyword automaton");
+        (ac, quiet::Keywords::new(detect::KEYWORDS.iter().copied()))
+    })
+}
+
 /// Lines at the start of a log in which its format is sniffed.
 const SNIFF_LINES: u64 = 200;
 const MAX_EXCERPT: usize = 50;
@@ -121,9 +140,9 @@ enum Decision {
 /// the log in chunks of any size, then [`finish`](Parser::finish) it.
 pub struct Parser {
     opts: Options,
-    ac: AhoCorasick,
+    ac: &'static AhoCorasick,
     /// [`detect::KEYWORDS`] and other triggers, searched in raw lines.
-    raw_kw: quiet::Keywords,
+    raw_kw: &'static quiet::Keywords,
     /// The fast path stays off until this many lines are processed.
     quiet_from: u64,
     // line splitting
@@ -163,14 +182,7 @@ pub struct Parser {
 impl Parser {
     /// A parser with the given options.
     pub fn new(opts: Options) -> Self {
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostFirst)
-            // a full DFA: one table lookup per byte, no SIMD needed (wasm)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(detect::KEYWORDS)
-            .expect("keyword automaton");
-        let raw_kw = quiet::Keywords::new(detect::KEYWORDS.iter().copied());
+        let (ac, raw_kw) = automata();
         Parser {
             opts,
             ac,
@@ -218,7 +230,7 @@ impl Parser {
             }
             if self.quiet() {
                 let at = chunk.len() - data.len();
-                let skip = quiet::scan(&self.raw_kw, chunk, at, self.opts.max_line_bytes);
+                let skip = quiet::scan(self.raw_kw, chunk, at, self.opts.max_line_bytes);
                 self.keep_raw(&chunk[at..at + skip.bytes], skip.lines);
                 self.quiet_from = self.line_no + skip.hold;
                 self.line_no += skip.lines;
