@@ -6,9 +6,9 @@
 //! count), a line can only start a failure if it holds a keyword, looks
 //! structural (`path:line`, a numbered item), or is CI structure (`##[`,
 //! `$ `, exit messages, Go package lines, path lines). [`scan`] finds the
-//! first such line in a chunk with one keyword automaton pass over the raw
-//! bytes and a few byte tests per line, and reports how many lines before it
-//! can be skipped. It never looks at an unfinished last line: the skipped
+//! first such line in a chunk with a few byte tests per line and a keyword
+//! automaton walked over each line's text (after its timestamp), four lines
+//! at a time, and reports how many lines before it can be skipped. It never looks at an unfinished last line: the skipped
 //! lines are exactly those the full path would have left without effect. The
 //! parser keeps the last few raw and cleans them only if a failure's excerpt
 //! starts among them.
@@ -51,8 +51,7 @@ pub struct Skip {
 /// A line holds a keyword exactly when its walk ends in `SEEN`, so the walk
 /// needs no test per byte, and a masked index into a table of fixed size
 /// needs no bounds check. One walk is a chain of dependent loads, so
-/// [`Keywords::first_hit`] walks four lines in lockstep (and keeps few
-/// values live, so that the sandbox's compiler need not spill them).
+/// [`Keywords::first_hit`] walks four lines in lockstep.
 pub struct Keywords {
     /// `state + byte` to next state (states premultiplied by 256).
     table: Box<[u32; TABLE]>,
