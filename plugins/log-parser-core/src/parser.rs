@@ -354,6 +354,9 @@ impl Parser {
         &self.ring[slot]
     }
 
+    /// Everything the full path knows about one cleaned line. A line it
+    /// reacts to without a keyword or a [`structural`] shape must be named by
+    /// [`state_line`], or the fast path would skip it.
     fn process(&mut self, orig: &str) {
         let ln = self.line_no;
         // sbt-style `[info] ` prefixes carry no meaning: look past them (the
@@ -901,6 +904,29 @@ fn go_pkg_dir(pkg: &str) -> String {
 
 /// Lines worth running the recognisers on even without a keyword:
 /// numbered items (`1) name`) and `path:line` locations.
+/// Lines that are state for [`Parser::process`] even without a keyword:
+/// GitHub Actions commands (`##[group]`, `##[error]`, `::error`) at any
+/// indentation; at the start of a line, Travis step commands (`$ `), exit
+/// messages and timers, Go package results, and path lines (`/...`, or a
+/// single word). `t` is the line after its indentation `ind`. The fast path
+/// never skips these, so this list must cover every such branch of
+/// `process`.
+pub(crate) fn state_line(t: &[u8], ind: usize) -> bool {
+    const ANY_INDENT: [&[u8]; 2] = [b"##[", b"::error"];
+    const LINE_START: [&[u8]; 5] = [
+        b"$ ",
+        b"FAIL\t",
+        b"ok  \t",
+        b"The command \"",
+        b"travis_time:",
+    ];
+    ANY_INDENT.iter().any(|p| t.starts_with(p))
+        || (ind == 0
+            && (LINE_START.iter().any(|p| t.starts_with(p))
+                || t.first() == Some(&b'/')
+                || memchr::memchr(b' ', t).is_none()))
+}
+
 #[inline]
 pub(crate) fn structural(s: &[u8]) -> bool {
     let t = s.trim_ascii_start();

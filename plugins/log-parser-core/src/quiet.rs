@@ -268,22 +268,8 @@ fn skippable(raw: &[u8], max_line: usize) -> Option<&[u8]> {
         // the full path trims Unicode spaces too: let it decide
         return None;
     }
-    if t.starts_with(b"##[") || t.starts_with(b"::error") {
+    if crate::parser::state_line(t, ind) {
         return None;
-    }
-    if ind == 0 {
-        // step commands, exit messages, Go package results and path lines
-        // are state for the parser
-        if t.starts_with(b"$ ")
-            || t.starts_with(b"FAIL\t")
-            || t.starts_with(b"ok  \t")
-            || t.starts_with(b"The command \"")
-            || t.starts_with(b"travis_time:")
-            || t[0] == b'/'
-            || memchr::memchr(b' ', t).is_none()
-        {
-            return None;
-        }
     }
     (!crate::parser::structural(t)).then_some(b)
 }
@@ -369,37 +355,31 @@ mod tests {
     }
 
     #[test]
-    fn structure_and_escapes_are_not_skipped() {
-        for line in [
-            &b"##[group]Run x"[..],
-            b"$ make test",
-            b"src/a.c:12: oops",
-            b"1) a numbered item",
-            b"/abs/path",
-            b"word",
-            b"ok  \tgithub.com/x/y 0.1s",
-            b"The command \"make\" exited with 2.",
-            b"travis_time:start:0a1b with a space",
-            b"2026-06-21T05:34:54.5273610Z 12 things",
-        ] {
-            assert!(
-                skippable(line, 4096).is_none(),
-                "{}",
-                String::from_utf8_lossy(line)
-            );
-        }
-        for line in [
-            &b"test a::b ... ok"[..],
-            b"2026-06-21T05:34:54.5273610Z test a::b ... ok",
-            b"   ",
-            b"  indented words here",
-            b"[info] compiled 3 files",
-        ] {
-            assert!(
-                skippable(line, 4096).is_some(),
-                "{}",
-                String::from_utf8_lossy(line)
-            );
+    fn structure_and_state_lines_are_not_skipped() {
+        // (line, skippable)
+        let cases: &[(&[u8], bool)] = &[
+            (b"##[group]Run x", false),
+            (b"  ::error file=a.py::boom", false),
+            (b"$ make test", false),
+            (b"src/a.c:12: oops", false),
+            (b"1) a numbered item", false),
+            (b"/abs/path", false),
+            (b"word", false),
+            (b"FAIL\tgithub.com/x/y 0.1s", false),
+            (b"ok  \tgithub.com/x/y 0.1s", false),
+            (b"The command \"make\" exited with 2.", false),
+            (b"travis_time:start:0a1b with a space", false),
+            (b"2026-06-21T05:34:54.5273610Z 12 things", false),
+            (b"test a::b ... ok", true),
+            (b"2026-06-21T05:34:54.5273610Z test a::b ... ok", true),
+            (b"   ", true),
+            (b"  indented words here", true),
+            (b"  $ indented, so not a step", true),
+            (b"[info] compiled 3 files", true),
+        ];
+        for &(line, want) in cases {
+            let got = skippable(line, 4096).is_some();
+            assert_eq!(got, want, "{}", String::from_utf8_lossy(line));
         }
         assert!(skippable(b"a b c d", 3).is_none());
     }
