@@ -173,3 +173,25 @@ fn third_party_strategy_loads_without_rebuilding_the_host() {
     assert_eq!(v["failures"][0]["excerpt"]["start_line"], 3);
     assert_eq!(v["failures"][0]["message"], "BOOM: reactor overheated");
 }
+
+#[test]
+fn perfmap_names_plugin_functions_for_perf() {
+    // an empty cache, so the component is compiled and registered
+    let cache = tempfile::tempdir().unwrap();
+    let mut child = Std::new(env!("CARGO_BIN_EXE_cifix"))
+        .args(["plugins", "inspect", "log-parser", "--json"])
+        .env("CIFIX_WASM_PERFMAP", "1")
+        .env("CIFIX_CACHE_DIR", cache.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let map = PathBuf::from(format!("/tmp/perf-{}.map", child.id()));
+    assert!(child.wait().unwrap().success());
+    let text = std::fs::read_to_string(&map);
+    let _ = std::fs::remove_file(&map);
+    let text = text.expect("wasmtime wrote a perf map");
+    assert!(
+        text.contains("cifix_logparse"),
+        "no parser functions in the map"
+    );
+}
