@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # Whole-program figures for `cifix parse-logs` with the release binary:
 #   - peak memory (max RSS, /usr/bin/time -v) on the 100 MB GitHub Actions log
-#     that `cargo bench -p cifix --bench parse` generates;
+#     that `cargo bench -p cifix-host --bench parse` generates;
 #   - hyperfine of a few corpus logs, cold (empty component cache) and warm;
 #   - the binary's size.
 # Usage: bench/cli.sh [CORPUS_LOG ...]   (run from the repository root after
-#   `cargo build --release -p cifix` and `cargo bench -p cifix --bench parse`)
+#   `cargo build --release -p cifix` and `cargo bench -p cifix-host --bench parse`)
 # Needs: GNU time (/usr/bin/time), hyperfine (`apt-get install -y hyperfine`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=target/release/cifix
 big=target/bench-data/gh-100MB.log
 [ -x "$bin" ] || { echo "build first: cargo build --release -p cifix" >&2; exit 2; }
-[ -f "$big" ] || { echo "generate $big first: cargo bench -p cifix --bench parse" >&2; exit 2; }
+[ -f "$big" ] || { echo "generate $big first: cargo bench -p cifix-host --bench parse" >&2; exit 2; }
 command -v hyperfine >/dev/null || { echo "install hyperfine: apt-get install -y hyperfine" >&2; exit 2; }
 
 cache=$(mktemp -d)

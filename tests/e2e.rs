@@ -245,7 +245,15 @@ fn pr_server_mount(rt: &tokio::runtime::Runtime, api: &MockServer) {
         Mock::given(method("POST"))
             .and(path("/repos/acme/shop/pulls"))
             .and(body_partial_json(json!({"draft": true, "base": "main"})))
-            .respond_with(ResponseTemplate::new(201).set_body_json(pull))
+            .respond_with(ResponseTemplate::new(201).set_body_json(pull.clone()))
+            .expect(1)
+            .mount(api),
+    );
+    // The body is replaced by the finished run's once the run is over.
+    rt.block_on(
+        Mock::given(method("PATCH"))
+            .and(path("/repos/acme/shop/pulls/7"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(pull))
             .expect(1)
             .mount(api),
     );
@@ -290,6 +298,7 @@ fn raw_logs_to_a_verified_fix_and_a_draft_pr() {
     let o = cifix(
         &p,
         &[
+            "-v",
             "run",
             "--json",
             "--info",
@@ -300,11 +309,39 @@ fn raw_logs_to_a_verified_fix_and_a_draft_pr() {
             "acme/shop",
             "--github-api-url",
             &api.uri(),
+            "--fix-budget-secs",
+            "500",
+            "--reproduce-budget-secs",
+            "300",
         ],
         &[("GITHUB_TOKEN", "ghp_test")],
     );
     let v = json_out(&o);
     assert_eq!(v["status"], "success", "{}", show(&o));
+    assert_valid("run-report.schema.json", &v);
+    // One load and one instance of the strategy for the whole run (reproduce and verify).
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let count = |what: &str| {
+        stderr
+            .lines()
+            .filter(|l| l.contains(what) && l.contains("deterministic-minimal"))
+            .count()
+    };
+    assert_eq!(count("plugin instantiated"), 1, "{stderr}");
+    assert_eq!(count("plugin loaded"), 1, "{stderr}");
+    // The fix prompt shows the fix phase's budget, not the reproduction's.
+    let folder = PathBuf::from(v["reproduction"]["failure_folder"].as_str().unwrap());
+    let task = std::fs::read_to_string(folder.join("agent/agent-task-1.md")).unwrap();
+    let shown: u64 = task
+        .split("Time budget: ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no budget in the task:\n{task}"));
+    assert!(
+        (400..=500).contains(&shown),
+        "budget shown: {shown}\n{task}"
+    );
     assert_eq!(v["pr_url"], "https://github.com/acme/shop/pull/7");
     let branch = branch_of(&v);
     assert!(branch.starts_with("fix/fix-the-rounding"), "{branch}");
@@ -317,9 +354,9 @@ fn raw_logs_to_a_verified_fix_and_a_draft_pr() {
         .iter()
         .map(|x| x["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["reproduce", "fix", "publish"]);
+    assert_eq!(names, ["fetch", "diagnose", "reproduce", "fix", "publish"]);
     // The report and its JSON.
-    let md = std::fs::read_to_string(v["report"].as_str().unwrap()).unwrap();
+    let md = std::fs::read_to_string(v["report_files"]["markdown"].as_str().unwrap()).unwrap();
     for s in [
         "✅",
         "## Phase 1: Reproduction",
@@ -331,10 +368,30 @@ fn raw_logs_to_a_verified_fix_and_a_draft_pr() {
     ] {
         assert!(md.contains(s), "missing {s:?} in report:\n{md}");
     }
-    // The PR body is the report; the token went to the API.
+    // The PR body is for reviewers, and the final one is the finished run's;
+    // the token went to the API.
     let reqs = rt.block_on(api.received_requests()).unwrap();
     let body: Value = serde_json::from_slice(&reqs[0].body).unwrap();
-    assert!(body["body"].as_str().unwrap().contains("## Phase 3: Fix"));
+    let opened = body["body"].as_str().unwrap();
+    assert!(opened.contains("## What failed"), "{opened}");
+    assert!(
+        opened.contains("tests/test_invoice.py::test_total"),
+        "{opened}"
+    );
+    let last = reqs.last().unwrap();
+    assert_eq!(last.method.as_str(), "PATCH");
+    let fin: Value = serde_json::from_slice(&last.body).unwrap();
+    let fin = fin["body"].as_str().unwrap();
+    for bad in [
+        "Total time 0.0",
+        "Pull request: -",
+        "/tmp/",
+        "\"schema_version\"",
+    ] {
+        assert!(!fin.contains(bad), "{bad:?} in the PR body:\n{fin}");
+    }
+    assert!(fin.contains("| publish | ok |"), "{fin}");
+    assert!(fin.contains("| reproduce | ok |"), "{fin}");
     assert_eq!(
         reqs[0]
             .headers
@@ -358,7 +415,11 @@ fn raw_logs_to_a_verified_fix_and_a_draft_pr() {
         (Some(1), Some(1))
     );
     assert_eq!(s["kinds"][0][0], "test-failure");
-    let json_path = v["report_json"].as_str().unwrap();
+    assert_valid("stats.schema.json", &s);
+    let json_path = v["report_files"]["json"].as_str().unwrap();
+    let sidecar: Value =
+        serde_json::from_str(&std::fs::read_to_string(json_path).unwrap()).unwrap();
+    assert_valid("run-report.schema.json", &sidecar);
     let r = Command::new(env!("CARGO_BIN_EXE_cifix"))
         .args(["report", json_path, "-o", "-"])
         .output()
@@ -523,7 +584,7 @@ fn an_agent_without_progress_ends_failed_and_cleaned_up() {
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
     assert_eq!(v["status"], "failed");
     assert!(v["branch"].is_null() && v["pr_url"].is_null());
-    let md = std::fs::read_to_string(v["report"].as_str().unwrap()).unwrap();
+    let md = std::fs::read_to_string(v["report_files"]["markdown"].as_str().unwrap()).unwrap();
     assert!(
         md.contains("❌") && md.contains("no verified progress"),
         "{md}"
@@ -571,7 +632,7 @@ fn a_spent_budget_ends_partial_with_the_attempt_saved() {
     let v = json_out(&o);
     assert_eq!(v["status"], "partial", "{}", show(&o));
     assert_eq!(o.status.code(), Some(3));
-    let md = std::fs::read_to_string(v["report"].as_str().unwrap()).unwrap();
+    let md = std::fs::read_to_string(v["report_files"]["markdown"].as_str().unwrap()).unwrap();
     assert!(md.contains("⚠️") && md.contains("attempt.patch"), "{md}");
     let folder = md
         .lines()
@@ -628,7 +689,7 @@ fn intermittent_failure_to_a_pr_with_a_statistical_claim() {
     let v = json_out(&o);
     // The race fails ≥10% of runs: 59 runs (sized for 5%) miss it with probability < 0.2%.
     assert_eq!(v["status"], "success", "{}", show(&o));
-    let md = std::fs::read_to_string(v["report"].as_str().unwrap()).unwrap();
+    let md = std::fs::read_to_string(v["report_files"]["markdown"].as_str().unwrap()).unwrap();
     assert!(
         md.contains("the failure rate is below") && md.contains("with 95% confidence"),
         "{md}"

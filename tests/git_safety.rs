@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use cifix::git::{Auth, FixOptions, Marker, Repo, StaleAction, WORKTREES_DIR};
+use cifix_host::vcs::{Auth, FixOptions, Marker, Repo, StaleAction, WORKTREES_DIR};
 use git2::{BranchType, IndexAddOption, Repository, Signature, StashFlags};
 
 struct Fixture {
@@ -415,7 +415,10 @@ fn failure_paths_remove_the_branch_and_worktree() {
     fix.write_file(Path::new("src/lib.rs"), b"mine\n").unwrap();
     fix.commit("mine", TRAILERS, &[]).unwrap();
     let err = fix.push(&Auth::none()).unwrap_err();
-    assert!(matches!(err, cifix::git::Error::Rejected { .. }), "{err:?}");
+    assert!(
+        matches!(err, cifix_host::vcs::Error::Rejected { .. }),
+        "{err:?}"
+    );
     fix.abandon().unwrap();
     let origin = Repository::open_bare(&f.origin).unwrap();
     assert_eq!(

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use assert_cmd::Command;
-use cifix::github::{
+use cifix_host::forge::github::{
     ClientConfig, Error, GitHub, LogSource, PrAction, PrRequest, Token, TokenSource,
 };
 use serde_json::{Value, json};
@@ -22,7 +22,7 @@ const RUN_URL: &str = "https://github.com/octo-org/octo-repo/actions/runs/304336
 
 fn fixture(name: &str) -> Value {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures/github")
+        .join("../../tests/fixtures/github")
         .join(format!("{name}.json"));
     serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
 }
@@ -949,8 +949,11 @@ fn reviewers_from_codeowners_and_recent_authors() {
         &[("src/parser/mod.rs", "4")],
     );
 
-    let r =
-        cifix::github::suggest_reviewers(dir.path(), &["src/parser/mod.rs".to_string()]).unwrap();
+    let r = cifix_host::forge::github::suggest_reviewers(
+        dir.path(),
+        &["src/parser/mod.rs".to_string()],
+    )
+    .unwrap();
     let handles: Vec<Option<&str>> = r.iter().map(|x| x.handle.as_deref()).collect();
     assert_eq!(
         &handles[..2],

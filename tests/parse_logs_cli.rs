@@ -22,9 +22,9 @@ fn cifix() -> Command {
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+        .join("../..")
+        .canonicalize()
         .unwrap()
-        .to_path_buf()
 }
 
 fn json_of(args: &[&str]) -> Value {

@@ -1,5 +1,8 @@
 //! `cifix plugins` and loading strategies from outside the binary.
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
 use std::path::{Path, PathBuf};
 use std::process::Command as Std;
 
@@ -12,9 +15,9 @@ fn cifix() -> Command {
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+        .join("../..")
+        .canonicalize()
         .unwrap()
-        .to_path_buf()
 }
 
 #[test]
@@ -85,8 +88,7 @@ fn unknown_plugin_names_where_it_looked() {
 
 #[test]
 fn third_party_plugin_grants_come_from_the_user() {
-    let fixture =
-        Path::new(env!("CIFIX_FIXTURE_PLUGINS")).join("cifix_fixture_hostile_strategy.wasm");
+    let fixture = fixtures::plugin("hostile_strategy");
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("config.toml");
     std::fs::write(&cfg, "[grants]\nhostile-strategy = [\"fs-read\"]\n").unwrap();
@@ -111,7 +113,7 @@ fn third_party_plugin_grants_come_from_the_user() {
 #[test]
 fn plugin_folder_from_env() {
     let dir = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CIFIX_FIXTURE_PLUGINS")).join("cifix_fixture_hostile_parser.wasm");
+    let src = fixtures::plugin("hostile_parser");
     std::fs::copy(&src, dir.path().join("hostile.wasm")).unwrap();
     cifix()
         .args(["plugins", "list"])

@@ -1,15 +1,21 @@
 //! Hostile plugins against the sandbox. Each must fail cleanly, the host
 //! must keep working afterwards, and nothing outside the grant is touched.
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use cifix::capabilities::Capability;
-use cifix::capabilities::input::Input;
-use cifix::plugins::{self, HostConfig, Limits, ParserSession, PluginError, StrategySession, wit};
+use cifix_host::capabilities::Capability;
+use cifix_host::capabilities::input::Input;
+use cifix_host::model::{LogReport, StrategyContext};
+use cifix_host::sandbox::{
+    self as plugins, HostConfig, Limits, ParserSession, PluginError, StrategySession,
+};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CIFIX_FIXTURE_PLUGINS")).join(format!("cifix_fixture_{name}.wasm"))
+    fixtures::plugin(name)
 }
 
 fn limits() -> Limits {
@@ -24,10 +30,10 @@ fn input(text: &str) -> Input {
     Input::new("test-input", std::io::Cursor::new(text.as_bytes().to_vec()))
 }
 
-fn parse(text: &str) -> Result<wit::Report, PluginError> {
+fn parse(text: &str) -> Result<LogReport, PluginError> {
     let p = plugins::load_path(&fixture("hostile_parser")).unwrap();
     let mut s = ParserSession::open(&p, limits()).unwrap();
-    s.parse(input(text))
+    s.parse(input(text)).map(|(r, _)| r)
 }
 
 #[test]
@@ -65,7 +71,7 @@ fn trap_then_called_again_recreates_the_instance() {
     let mut s = ParserSession::open(&p, limits()).unwrap();
     let e = s.parse(input("trap\n")).unwrap_err();
     assert!(e.to_string().contains("told to trap"), "{e}");
-    let r = s.parse(input("hello\n")).unwrap();
+    let (r, _) = s.parse(input("hello\n")).unwrap();
     assert_eq!(r.format, "ok:test-input");
     assert_eq!(s.instantiations, 2);
     // A healthy instance is reused.
@@ -171,8 +177,8 @@ fn world() -> World {
     }
 }
 
-fn ctx(prompt: &str) -> wit::Context {
-    wit::Context {
+fn ctx(prompt: &str) -> StrategyContext {
+    StrategyContext {
         prompt: prompt.into(),
         deterministic: true,
         failures: vec![],
@@ -311,4 +317,24 @@ fn agent_without_declaration_is_refused() {
 fn no_ambient_filesystem_env_or_network() {
     let r = parse("ambient\n").unwrap();
     assert_eq!(r.format, "fs:false env:0 net:false");
+}
+
+/// The released WIT is frozen: a component built against `cifix:strategy@0.1.0`
+/// (the built-ins, the fixtures, third-party plugins) keeps loading. A change to
+/// the contract goes into a new `wit/since_vX.Y.Z/` folder.
+#[test]
+fn the_released_wit_is_frozen_and_components_built_from_it_load() {
+    use sha2::Digest;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let wit = std::fs::read(root.join("wit/since_v0.1.0/strategy.wit")).unwrap();
+    let hex: String = sha2::Sha256::digest(&wit)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        hex, "941504257089859359070478b2663a0d4b226abe3aaff11672e0f1d5dd7c0743",
+        "wit/since_v0.1.0 is released and must not change; add a new version folder"
+    );
+    // The hostile parser is built with plain wit-bindgen from that folder, not the SDK.
+    assert_eq!(parse("fine\n").unwrap().format, "ok:test-input");
 }

@@ -11,9 +11,9 @@ use std::sync::OnceLock;
 /// The workspace root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+        .join("../..")
+        .canonicalize()
         .unwrap()
-        .to_path_buf()
 }
 
 /// A venv with pytest, created once per test binary under `target/` (pip
@@ -245,3 +245,17 @@ def test_worker_finishes_in_time():
 
 /// `pytest.ini` that puts the project root on sys.path.
 pub const PYTEST_INI: &str = "[pytest]\npythonpath = .\n";
+
+/// Check `doc` against the published schema `schema/<file>`; panics with every
+/// violation.
+pub fn assert_valid(file: &str, doc: &serde_json::Value) {
+    let path = root().join("schema").join(file);
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let v = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = v
+        .iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{file}: {errors:#?}\n{doc:#}");
+}

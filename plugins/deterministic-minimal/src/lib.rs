@@ -6,15 +6,11 @@
 //!    (`tests/`, with its command line in `tests/command`), which must then
 //!    fail 3 of 3 times the same way.
 //!
-//! Verification of a fix: the reproduction passes `k = 5` consecutive times.
+//! Verification of a fix: the SDK's default, the reproduction passes
+//! [`VERIFY_PASSES`] (5) consecutive times.
 
-wit_bindgen::generate!({ world: "strategy", path: "../../wit" });
-
-use cifix::strategy::log::{Level, log};
-use cifix::strategy::types::{Error, ErrorCode};
-use cifix::strategy::{agent, fs, process};
 use cifix_sdk::command;
-use exports::cifix::strategy::reproducer::{Context, Guest, Reproduction, Verdict};
+use cifix_sdk::guest::*;
 
 cifix_sdk::manifest!(
     r#"{"name":"deterministic-minimal","version":"0.1.0","api":"0.1.0","world":"strategy",
@@ -24,95 +20,28 @@ cifix_sdk::manifest!(
 
 /// Runs that must all fail for a deterministic reproduction.
 const REPRO_RUNS: u32 = 3;
-/// Consecutive passes that verify a fix (the seed's rule).
-const VERIFY_PASSES: u32 = 5;
-
 struct DeterministicMinimal;
-
-fn err(code: ErrorCode, message: impl Into<String>) -> Error {
-    Error {
-        code,
-        message: message.into(),
-    }
-}
 
 /// Where the candidate command comes from, for the README.
 enum Source {
-    ExistingTest(String),
-    Rerun(String),
+    Given(CommandSource),
     AgentTest,
 }
 
-fn candidate(ctx: &Context) -> Option<(Vec<String>, Source)> {
-    if let Some(t) = &ctx.existing_test {
-        return command::for_test_file(t).map(|c| (c, Source::ExistingTest(t.clone())));
-    }
-    let rerun = ctx.failures.first()?.rerun.clone()?;
-    let argv = command::split(&rerun)?;
-    (!argv.is_empty()).then_some((argv, Source::Rerun(rerun)))
-}
-
-fn markers(ctx: &Context) -> Vec<String> {
-    match ctx.failures.first() {
-        Some(f) => command::expected_markers(f.test.as_deref(), &f.message),
-        None => Vec::new(),
-    }
-}
-
-fn batch(
-    argv: &[String],
-    cwd: &str,
-    runs: u32,
-    ctx: &Context,
-    expect: Vec<String>,
-    stop_on_pass: bool,
-) -> process::Batch {
-    process::Batch {
-        command: process::Command {
-            program: argv[0].clone(),
-            args: argv[1..].to_vec(),
-            cwd: cwd.to_string(),
-            env: Vec::new(),
+fn attempt(argv: &[String], ctx: &Context, expect: &[String]) -> Result<Tally, Error> {
+    Ok(tally(&process::run_batch(&batch(
+        argv,
+        "",
+        Plan {
+            runs: REPRO_RUNS,
+            parallel: 1,
             timeout_ms: (ctx.budget_ms / 2).clamp(1_000, 600_000),
+            budget_ms: ctx.budget_ms,
+            expect: expect.to_vec(),
+            stop_on_pass: true,
+            ..Plan::default()
         },
-        runs,
-        parallel: 1,
-        budget_ms: ctx.budget_ms,
-        expect,
-        stop_after_failures: 0,
-        stop_on_pass,
-    }
-}
-
-struct Tally {
-    runs: u32,
-    expected: u32,
-    other: u32,
-    timeouts: u32,
-    first_output: Option<String>,
-}
-
-fn tally(s: &process::BatchSummary) -> Tally {
-    let mut t = Tally {
-        runs: s.outcomes.len() as u32,
-        expected: 0,
-        other: 0,
-        timeouts: 0,
-        first_output: None,
-    };
-    for o in &s.outcomes {
-        match o {
-            process::RunOutcome::FailedExpected => t.expected += 1,
-            process::RunOutcome::FailedOther => t.other += 1,
-            process::RunOutcome::TimedOut => t.timeouts += 1,
-            process::RunOutcome::Passed => {}
-        }
-    }
-    t.first_output = s
-        .first_failure_output
-        .clone()
-        .or_else(|| s.first_other_output.clone());
-    t
+    ))?))
 }
 
 /// Ask the agent for a minimal test; returns the command it wrote down.
@@ -165,8 +94,10 @@ fn readme(
 ) -> String {
     let f = ctx.failures.first();
     let how = match source {
-        Source::ExistingTest(p) => format!("the user's existing test `{p}`"),
-        Source::Rerun(r) => format!("the failing test's own rerun command from the CI log (`{r}`)"),
+        Source::Given(CommandSource::ExistingTest(p)) => format!("the user's existing test `{p}`"),
+        Source::Given(CommandSource::Rerun(r)) => {
+            format!("the failing test's own rerun command from the CI log (`{r}`)")
+        }
         Source::AgentTest => {
             "a minimal test written by the coding agent (see `tests/`)".to_string()
         }
@@ -202,29 +133,19 @@ fn readme(
     s
 }
 
-impl Guest for DeterministicMinimal {
+impl Strategy for DeterministicMinimal {
     fn reproduce(ctx: Context) -> Result<Reproduction, Error> {
         let expect = markers(&ctx);
-        let (mut argv, mut source) = match candidate(&ctx) {
-            Some(c) => c,
-            None => (agent_test(&ctx)?, Source::AgentTest),
+        let (mut argv, mut source) = match command_from_context(&ctx) {
+            Ok((argv, from)) => (argv, Source::Given(from)),
+            Err(_) => (agent_test(&ctx)?, Source::AgentTest),
         };
         log(
             Level::Info,
             &format!("trying `{}` {REPRO_RUNS} times", argv.join(" ")),
         );
         // Run the candidate until it passes once, at most REPRO_RUNS times.
-        let attempt = |argv: &[String]| -> Result<Tally, Error> {
-            Ok(tally(&process::run_batch(&batch(
-                argv,
-                "",
-                REPRO_RUNS,
-                &ctx,
-                expect.clone(),
-                true,
-            ))?))
-        };
-        let mut t = attempt(&argv)?;
+        let mut t = attempt(&argv, &ctx, &expect)?;
         let mut reproduced = t.expected == REPRO_RUNS;
         if !reproduced && !matches!(source, Source::AgentTest) {
             log(
@@ -234,53 +155,15 @@ impl Guest for DeterministicMinimal {
             if let Ok(a) = agent_test(&ctx) {
                 argv = a;
                 source = Source::AgentTest;
-                t = attempt(&argv)?;
+                t = attempt(&argv, &ctx, &expect)?;
                 reproduced = t.expected == REPRO_RUNS;
             }
         }
         let text = readme(&ctx, &argv, &source, &t, reproduced, &expect);
-        fs::write_file("README.md", text.as_bytes())?;
-        fs::write_file("tests/command", format!("{}\n", argv.join(" ")).as_bytes())?;
-        Ok(Reproduction {
-            reproduced,
-            command: argv,
-            cwd: String::new(),
-            runs: t.runs,
-            failures: t.expected,
-            other_failures: t.other,
-            timeouts: t.timeouts,
-            files: vec!["README.md".into(), "tests/command".into()],
-            notes: text,
-        })
+        let files = save_reproduction(&text, &argv)?;
+        Ok(reproduction(reproduced, argv, &t, files, text))
     }
-
-    fn verify(ctx: Context, repro: Reproduction) -> Result<Verdict, Error> {
-        if repro.command.is_empty() {
-            return Err(err(ErrorCode::Invalid, "the reproduction has no command"));
-        }
-        let mut b = batch(
-            &repro.command,
-            &repro.cwd,
-            VERIFY_PASSES,
-            &ctx,
-            Vec::new(),
-            false,
-        );
-        b.stop_after_failures = 1;
-        let t = tally(&process::run_batch(&b)?);
-        let failures = t.expected + t.other + t.timeouts;
-        let passed = failures == 0 && t.runs == VERIFY_PASSES;
-        Ok(Verdict {
-            passed,
-            runs: t.runs,
-            failures,
-            claim: if passed {
-                format!("the reproduction passed {VERIFY_PASSES} consecutive times")
-            } else {
-                format!("the reproduction failed {failures} of {} runs", t.runs)
-            },
-        })
-    }
+    // verify: the SDK's default, VERIFY_PASSES consecutive passes.
 }
 
-export!(DeterministicMinimal);
+cifix_sdk::export_strategy!(DeterministicMinimal);

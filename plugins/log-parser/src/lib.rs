@@ -1,7 +1,7 @@
 //! The `log-parser` built-in: streams its input from the host and returns
 //! ranked failures (the logic lives in `cifix-logparse`).
 
-wit_bindgen::generate!({ world: "log-parser", path: "../../wit" });
+wit_bindgen::generate!({ world: "log-parser", path: "../../wit/since_v0.1.0" });
 
 use cifix::strategy::input;
 use cifix::strategy::types::{Error, Excerpt, Failure, FailureKind, Report};

@@ -6,13 +6,8 @@
 //! rate below p_target with 95% confidence" after `n` clean runs, with
 //! `p_target` a tenth of the observed rate.
 
-wit_bindgen::generate!({ world: "strategy", path: "../../wit" });
-
-use cifix::strategy::log::{Level, log};
-use cifix::strategy::types::{Error, ErrorCode};
-use cifix::strategy::{fs, process};
-use cifix_sdk::{command, stats};
-use exports::cifix::strategy::reproducer::{Context, Guest, Reproduction, Verdict};
+use cifix_sdk::guest::*;
+use cifix_sdk::stats;
 
 cifix_sdk::manifest!(
     r#"{"name":"nd-stress","version":"0.1.0","api":"0.1.0","world":"strategy",
@@ -22,35 +17,9 @@ cifix_sdk::manifest!(
 
 struct NdStress;
 
-fn err(code: ErrorCode, message: impl Into<String>) -> Error {
-    Error {
-        code,
-        message: message.into(),
-    }
-}
-
 /// The command and the framework-level amplifiers applied to it.
 fn amplified(ctx: &Context) -> Result<(Vec<String>, Vec<String>), Error> {
-    let argv = if let Some(t) = &ctx.existing_test {
-        command::for_test_file(t)
-            .ok_or_else(|| err(ErrorCode::Invalid, format!("no known way to run `{t}`")))?
-    } else {
-        let f = ctx.failures.first().ok_or_else(|| {
-            err(
-                ErrorCode::Invalid,
-                "no failure in the report and no existing test",
-            )
-        })?;
-        let rerun = f.rerun.clone().ok_or_else(|| {
-            err(
-                ErrorCode::Invalid,
-                "the failing test has no rerun command in the log report",
-            )
-        })?;
-        command::split(&rerun)
-            .filter(|a| !a.is_empty())
-            .ok_or_else(|| err(ErrorCode::Invalid, format!("bad rerun command {rerun:?}")))?
-    };
+    let (argv, _) = command_from_context(ctx)?;
     let mut notes = vec![format!("parallel workers (one process per run, all cores)")];
     let mut argv = argv;
     // `go test` caches passing results: force real runs.
@@ -64,14 +33,8 @@ fn amplified(ctx: &Context) -> Result<(Vec<String>, Vec<String>), Error> {
     Ok((argv, notes))
 }
 
-fn markers(ctx: &Context) -> Vec<String> {
-    ctx.failures
-        .first()
-        .map(|f| command::expected_markers(f.test.as_deref(), &f.message))
-        .unwrap_or_default()
-}
-
-fn batch(
+/// The stress batch: all cores, a quarter of the budget per run at most.
+fn stress(
     argv: &[String],
     cwd: &str,
     runs: u32,
@@ -79,37 +42,22 @@ fn batch(
     expect: Vec<String>,
     stop_after_failures: u32,
 ) -> process::Batch {
-    process::Batch {
-        command: process::Command {
-            program: argv[0].clone(),
-            args: argv[1..].to_vec(),
-            cwd: cwd.to_string(),
-            env: Vec::new(),
+    batch(
+        argv,
+        cwd,
+        Plan {
+            runs,
+            parallel: 0,
             timeout_ms: (budget_ms / 4).clamp(1_000, 300_000),
+            budget_ms,
+            expect,
+            stop_after_failures,
+            stop_on_pass: false,
         },
-        runs,
-        parallel: 0,
-        budget_ms,
-        expect,
-        stop_after_failures,
-        stop_on_pass: false,
-    }
+    )
 }
 
-fn count(s: &process::BatchSummary) -> (u32, u32, u32, u32) {
-    let (mut exp, mut other, mut to) = (0, 0, 0);
-    for o in &s.outcomes {
-        match o {
-            process::RunOutcome::FailedExpected => exp += 1,
-            process::RunOutcome::FailedOther => other += 1,
-            process::RunOutcome::TimedOut => to += 1,
-            process::RunOutcome::Passed => {}
-        }
-    }
-    (s.outcomes.len() as u32, exp, other, to)
-}
-
-impl Guest for NdStress {
+impl Strategy for NdStress {
     fn reproduce(ctx: Context) -> Result<Reproduction, Error> {
         let (argv, amplifiers) = amplified(&ctx)?;
         let expect = markers(&ctx);
@@ -123,15 +71,18 @@ impl Guest for NdStress {
                 ctx.confidence
             ),
         );
-        let summary =
-            process::run_batch(&batch(&argv, "", planned, ctx.budget_ms, expect.clone(), 0))?;
-        let (runs, failures, other, timeouts) = count(&summary);
+        let summary = process::run_batch(&stress(
+            &argv,
+            "",
+            planned,
+            ctx.budget_ms,
+            expect.clone(),
+            0,
+        ))?;
+        let t = tally(&summary);
+        let (runs, failures, other, timeouts) = (t.runs, t.expected, t.other, t.timeouts);
         let (lo, hi) = stats::wilson_95(failures, runs);
-        let first = summary
-            .outcomes
-            .iter()
-            .position(|o| matches!(o, process::RunOutcome::FailedExpected))
-            .map(|i| i + 1);
+        let first = t.first_expected_at;
         let afforded = stats::confidence_after(runs, ctx.flake_rate);
         let mut s = String::from("# Reproduction (nd-stress)\n\n");
         s.push_str(&format!(
@@ -159,19 +110,8 @@ impl Guest for NdStress {
                 "\n## Output of the first failing run\n\n```\n{o}\n```\n"
             ));
         }
-        fs::write_file("README.md", s.as_bytes())?;
-        fs::write_file("tests/command", format!("{}\n", argv.join(" ")).as_bytes())?;
-        Ok(Reproduction {
-            reproduced: failures > 0,
-            command: argv,
-            cwd: String::new(),
-            runs,
-            failures,
-            other_failures: other,
-            timeouts,
-            files: vec!["README.md".into(), "tests/command".into()],
-            notes: s,
-        })
+        let files = save_reproduction(&s, &argv)?;
+        Ok(reproduction(failures > 0, argv, &t, files, s))
     }
 
     fn verify(ctx: Context, repro: Reproduction) -> Result<Verdict, Error> {
@@ -185,16 +125,15 @@ impl Guest for NdStress {
         };
         let target = (observed / 10.0).max(1e-4);
         let needed = stats::runs_to_claim_below(target, 0.95);
-        let s = process::run_batch(&batch(
+        let t = tally(&process::run_batch(&stress(
             &repro.command,
             &repro.cwd,
             needed,
             ctx.budget_ms,
             Vec::new(),
             1,
-        ))?;
-        let (runs, exp, other, to) = count(&s);
-        let failures = exp + other + to;
+        ))?);
+        let (runs, failures) = (t.runs, t.failed());
         let passed = failures == 0 && runs >= needed;
         let claim = if passed {
             format!(
@@ -221,4 +160,4 @@ impl Guest for NdStress {
     }
 }
 
-export!(NdStress);
+cifix_sdk::export_strategy!(NdStress);

@@ -1,54 +1,9 @@
 //! Turning the pieces a failure report offers into a command line.
 
-/// Split a shell-like command line into words: whitespace separates, single
-/// and double quotes group, backslash escapes the next character outside
-/// single quotes. Returns `None` for an unterminated quote.
+/// Split a shell-like command line into words (POSIX shell quoting, by the
+/// `shlex` crate). Returns `None` for an unterminated quote or escape.
 pub fn split(line: &str) -> Option<Vec<String>> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next()? {
-                        '\'' => break,
-                        c => cur.push(c),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next()? {
-                        '"' => break,
-                        '\\' => cur.push(chars.next()?),
-                        c => cur.push(c),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                cur.push(chars.next()?);
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                cur.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(cur);
-    }
-    Some(words)
+    shlex::split(line)
 }
 
 /// The command that runs one test file, judged by its extension and name.

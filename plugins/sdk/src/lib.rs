@@ -14,6 +14,8 @@
 //! ```
 
 pub mod command;
+#[cfg(feature = "guest")]
+pub mod guest;
 pub mod stats;
 
 /// The name of the custom section holding a plugin's manifest.
