@@ -790,3 +790,42 @@ fn deterministic_rust_failure_reproduces_with_cargo_test() {
     );
     assert_untouched(&p, &before);
 }
+
+/// The reproduction runs at the base the fix starts from (the freshly fetched
+/// remote branch), not at the user's local HEAD: here the user's clone holds an
+/// unpushed local change that hides the failure, and CI's failure still
+/// reproduces and gets fixed on the remote's code.
+#[test]
+fn reproduction_and_fix_share_the_fetched_base_not_the_local_head() {
+    let p = invoice_project();
+    std::fs::write(
+        p.clone.join("invoice.py"),
+        "def total(prices, discount):\n    return round(sum(prices) * (1 - discount), 2)\n",
+    )
+    .unwrap();
+    git(&p.clone, &["commit", "-qam", "local, unpushed fix"]);
+    let info = write_info(
+        &p,
+        json!({"deterministic": true, "prompt": "Fix the rounding in total()", "raw-logs": invoice_log()}),
+    );
+    let agent = fixing_agent(&p);
+    let o = cifix(
+        &p,
+        &[
+            "run",
+            "--json",
+            "--no-pr",
+            "--info",
+            info.to_str().unwrap(),
+            "--agent-cmd",
+            &agent,
+        ],
+        &[],
+    );
+    let v = json_out(&o);
+    assert_eq!(v["reproduction"]["reproduced"], true, "{}", show(&o));
+    assert_eq!(v["status"], "success", "{}", show(&o));
+    let branch = branch_of(&v);
+    let fixed = origin_file(&p, &branch, "invoice.py").expect("the fix branch was pushed");
+    assert!(fixed.contains("round("), "{fixed}");
+}

@@ -567,3 +567,29 @@ fn stop(
     }
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One token lookup: git over https gets the API's token, for the API's host.
+    #[test]
+    fn git_uses_the_forge_token_for_its_host_only() {
+        let info = crate::config::info::parse(
+            r#"{"deterministic": true, "prompt": "p",
+                "url": "https://ghe.corp/o/r/actions/runs/1"}"#,
+            "info.json",
+            Path::new("."),
+        )
+        .unwrap();
+        let mut f = Forge::new(&info, Some("http://127.0.0.1:1")).unwrap();
+        f.config.token = Some(Token::new(
+            "t0k",
+            crate::forge::github::TokenSource::GithubToken,
+        ));
+        let a = f.git_auth();
+        assert_eq!(a.token.as_deref(), Some("t0k"));
+        assert_eq!(a.token_host.as_deref(), Some("ghe.corp"));
+        assert_eq!(f.host(), "ghe.corp");
+    }
+}
