@@ -29,13 +29,11 @@ fn published_schemas_match_the_model() {
     }
 }
 
-#[test]
-fn parse_logs_json_validates() {
-    let log = root().join("examples/ci-failure.log");
+/// Run cifix with `args`; it must succeed and print JSON.
+fn json_of(args: &[&std::ffi::OsStr]) -> Value {
     let out = Command::cargo_bin("cifix")
         .unwrap()
-        .args(["parse-logs", "--json"])
-        .arg(&log)
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -43,7 +41,13 @@ fn parse_logs_json_validates() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn parse_logs_json_validates() {
+    let log = root().join("examples/ci-failure.log");
+    let v = json_of(&["parse-logs".as_ref(), "--json".as_ref(), log.as_os_str()]);
     assert!(!v["failures"].as_array().unwrap().is_empty());
     assert_valid("failure-report.schema.json", &v);
 }
@@ -51,18 +55,12 @@ fn parse_logs_json_validates() {
 #[test]
 fn stats_json_of_an_empty_folder_validates() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::cargo_bin("cifix")
-        .unwrap()
-        .args(["stats", "--json", "--outputs"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of(&[
+        "stats".as_ref(),
+        "--json".as_ref(),
+        "--outputs".as_ref(),
+        dir.path().as_os_str(),
+    ]);
     assert_eq!(v["reports"], 0);
     assert_valid("stats.schema.json", &v);
 }
@@ -83,18 +81,12 @@ fn version_1_reports_are_still_read() {
       "phases":[{"name":"reproduce","status":"ok","seconds":1.0,"detail":""}],
       "next_steps":[],"reviewers":[]}"#;
     std::fs::write(dir.path().join("2026-11-30_10-00-00_t.json"), v1).unwrap();
-    let out = Command::cargo_bin("cifix")
-        .unwrap()
-        .args(["stats", "--json", "--outputs"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of(&[
+        "stats".as_ref(),
+        "--json".as_ref(),
+        "--outputs".as_ref(),
+        dir.path().as_os_str(),
+    ]);
     assert_eq!(
         (v["reports"].as_u64(), v["success"].as_u64()),
         (Some(1), Some(1))
